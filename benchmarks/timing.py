@@ -1,0 +1,147 @@
+"""Timing: calibrated batches of calls, interleaved rounds, robust statistics.
+
+Every implementation is a zero-argument callable that runs the operation
+once on buffers prepared beforehand, so nothing timed allocates a buffer of
+ours.  A *sample* is a batch of calls long enough (>= ``min_sample_ns``) for
+the clock's own cost to vanish; its value is the time per call.  A *round*
+takes one sample of every implementation, starting from a different one each
+round, so that slow drifts of the machine (frequency, a neighbour's load)
+touch all implementations alike instead of whichever happened to run then.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+
+@dataclass
+class Implementation:
+    """One way to compute the operation, ready to be called."""
+
+    key: str  # stable identifier, used in the JSON file
+    label: str  # what the table prints
+    kind: str  # "pygraph", "limit" or "peer"
+    call: Callable[[], object]
+    # Untimed work before a run of calls, e.g. restoring the input of an
+    # in-place operation; None when the calls can simply repeat.
+    prepare: Optional[Callable[[], None]] = None
+    # At most this many calls between two prepare() calls (in-place data
+    # drifts with every call; see implementations.py).
+    max_calls_per_prepare: Optional[int] = None
+    # Implementations of one limit family (say "copy") are alternatives; the
+    # limit is the fastest of them.
+    limit_family: Optional[str] = None
+    # What this implementation's output is checked against, filled by the
+    # harness: see harness.check_outputs.
+    expected_exact: bool = True
+    note: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def _timed_batch(call: Callable[[], object], calls: int) -> int:
+    """Nanoseconds taken by `calls` back-to-back calls."""
+    repeat = itertools.repeat(None, calls)  # the cheapest Python loop
+    start = time.perf_counter_ns()
+    for _ in repeat:
+        call()
+    return time.perf_counter_ns() - start
+
+
+def sample_ns_per_call(impl: Implementation, calls: int) -> float:
+    """One sample: `calls` calls in runs of at most max_calls_per_prepare,
+    each run after an untimed prepare(); only the calls are timed."""
+    if impl.prepare is None:
+        return _timed_batch(impl.call, calls) / calls
+    run = impl.max_calls_per_prepare or calls
+    total_ns, done = 0, 0
+    while done < calls:
+        this_run = min(run, calls - done)
+        impl.prepare()
+        total_ns += _timed_batch(impl.call, this_run)
+        done += this_run
+    return total_ns / calls
+
+
+def calibrate(impl: Implementation, min_sample_ns: int, warmup_calls: int = 3) -> int:
+    """Warms up, then returns the calls per sample that make one sample last
+    at least min_sample_ns (1 for calls slower than that)."""
+    for _ in range(warmup_calls):
+        if impl.prepare is not None:
+            impl.prepare()
+        impl.call()
+    calls = 1
+    while True:
+        per_call = sample_ns_per_call(impl, calls)
+        if per_call * calls >= min_sample_ns:
+            return calls
+        # Aim 20% above the target, at most 100x more per step so that one
+        # lucky fast first call cannot produce a runaway batch.
+        wanted = math.ceil(min_sample_ns * 1.2 / max(per_call, 1.0))
+        calls = max(calls + 1, min(wanted, calls * 100))
+
+
+@dataclass
+class Stats:
+    samples_ns: list[float]
+    median_ns: float
+    p25_ns: float
+    p75_ns: float
+    min_ns: float
+
+    @property
+    def spread(self) -> float:
+        """Interquartile range relative to the median."""
+        return (self.p75_ns - self.p25_ns) / self.median_ns if self.median_ns > 0 else 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "samples_ns_per_call": [round(s, 3) for s in self.samples_ns],
+            "median_ns": round(self.median_ns, 3),
+            "p25_ns": round(self.p25_ns, 3),
+            "p75_ns": round(self.p75_ns, 3),
+            "min_ns": round(self.min_ns, 3),
+            "spread": round(self.spread, 5),
+        }
+
+
+def stats_of(samples: list[float]) -> Stats:
+    ordered = sorted(samples)
+    if len(ordered) >= 2:
+        p25, _, p75 = statistics.quantiles(ordered, n=4, method="inclusive")
+    else:
+        p25 = p75 = ordered[0]
+    return Stats(list(samples), statistics.median(ordered), p25, p75, ordered[0])
+
+
+def interleaved_rounds(
+    impls: list[Implementation],
+    rounds: int,
+    min_sample_ns: int,
+    progress: Optional[Callable[[str], None]] = None,
+) -> tuple[dict[str, Stats], dict[str, int]]:
+    """Calibrates every implementation, then takes `rounds` rounds of one
+    sample each, rotating the starting implementation every round.
+    Returns per-key statistics and calls per sample."""
+    calls = {}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # as timeit does: a collection inside a sample is noise
+    try:
+        for impl in impls:
+            calls[impl.key] = calibrate(impl, min_sample_ns)
+        samples: dict[str, list[float]] = {impl.key: [] for impl in impls}
+        for r in range(rounds):
+            start = r % len(impls)
+            for impl in impls[start:] + impls[:start]:
+                samples[impl.key].append(sample_ns_per_call(impl, calls[impl.key]))
+            if progress is not None:
+                progress(f"round {r + 1}/{rounds}")
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return {key: stats_of(values) for key, values in samples.items()}, calls

@@ -1,0 +1,303 @@
+/*
+ * dispatch.c — chooses the kernels once per process from what the CPU and
+ * the OS support, best first, and implements the public dispatch and
+ * thread-count entry points of pygraph.h.
+ *
+ * A CPU flag alone is not enough: the OS must also save the wider register
+ * state on context switches (XCR0 via XGETBV), or the first AVX-512
+ * instruction faults.  The cap (PYGRAPH_MAX_ISA, read once, and
+ * pygraph_set_max_cpu_isa, an atomic read at the start of every execution)
+ * exists so each path is testable on one machine; all give the same bits.
+ */
+#define _GNU_SOURCE /* sysconf(_SC_LEVEL2_CACHE_SIZE) */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "interface/error.h"
+#include "kernels/lrelu_kernels.h"
+#include "kernels/threadpool.h"
+#include "pygraph/pygraph.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define PG_X86 1
+#endif
+
+static const char *const isa_names[pg_isa_count] = {
+    [pg_isa_scalar] = "scalar",
+    [pg_isa_avx2] = "avx2",
+    [pg_isa_avx512] = "avx512",
+};
+
+/* Set once by detect(); read-only afterwards. */
+static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
+static pg_isa best_supported_isa = pg_isa_scalar;
+static pg_isa environment_cap = pg_isa_count - 1;
+static char cpu_features[128];
+static int64_t streaming_min_bytes;
+
+/* pygraph_set_max_cpu_isa's cap; pg_isa_count - 1 means none. */
+static _Atomic int user_cap = pg_isa_count - 1;
+
+/* ASCII case-insensitive equality ("AVX512" works like "avx512"). */
+static bool name_equals(const char *given, const char *expected)
+{
+    for (; *given != '\0' && *expected != '\0'; ++given, ++expected) {
+        char c = *given;
+        if (c >= 'A' && c <= 'Z') {
+            c = (char)(c - 'A' + 'a');
+        }
+        if (c != *expected) {
+            return false;
+        }
+    }
+    return *given == *expected;
+}
+
+/* The level named `name`; "best" is the top level.  -1 when unknown. */
+static int isa_from_name(const char *name)
+{
+    if (name_equals(name, "best")) {
+        return pg_isa_count - 1;
+    }
+    for (int i = 0; i < pg_isa_count; ++i) {
+        if (name_equals(name, isa_names[i])) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void append_feature(const char *feature)
+{
+    if (cpu_features[0] != '\0') {
+        strcat(cpu_features, " ");
+    }
+    strcat(cpu_features, feature);
+}
+
+#if PG_X86
+static uint64_t read_xcr0(void)
+{
+    uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return ((uint64_t)edx << 32) | eax;
+}
+#endif
+
+/*
+ * Non-temporal stores skip the read-for-ownership of dst and keep it out of
+ * the caches; they pay once dst no longer fits where the core would keep
+ * it, and cost ~40 % in cache.  Measured crossovers (dense, one thread):
+ *   - Intel Xeon with AVX512-FP16 (Sapphire Rapids class, non-inclusive
+ *     L3): as soon as dst outgrows the core's L2 (2 MiB: f32 +40 % at
+ *     2.4 MB, equal at 1.2 MB, -40 % at 0.4 MB);
+ *   - AMD Zen 4: above ~12-16 MiB of dst (its L3 is a victim cache that
+ *     absorbs dst up to about half its size).
+ */
+static int64_t streaming_crossover_bytes(void)
+{
+    const int64_t fallback = (int64_t)12 * 1024 * 1024;
+#if PG_X86
+    unsigned int max_leaf, vendor[3];
+    if (__get_cpuid(0, &max_leaf, &vendor[0], &vendor[2], &vendor[1]) && memcmp(vendor, "GenuineIntel", 12) == 0) {
+        long l2_bytes = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        const long smallest = 1024 * 1024;
+        return l2_bytes > smallest ? (int64_t)l2_bytes : smallest;
+    }
+#endif
+    return fallback;
+}
+
+static void detect(void)
+{
+    cpu_features[0] = '\0';
+#if PG_X86
+    unsigned int eax, ebx, ecx, edx;
+    bool os_saves_ymm = false, os_saves_zmm = false, has_f16c = false;
+    bool has_avx2 = false, has_avx512f = false, has_avx512bw = false, has_avx512vl = false;
+    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+        bool has_osxsave = (ecx >> 27) & 1u;
+        bool has_avx = (ecx >> 28) & 1u;
+        has_f16c = (ecx >> 29) & 1u;
+        if (has_osxsave && has_avx) {
+            uint64_t xcr0 = read_xcr0();
+            os_saves_ymm = (xcr0 & 0x6u) == 0x6u;     /* XMM and YMM state */
+            os_saves_zmm = (xcr0 & 0xE6u) == 0xE6u;   /* + opmask, ZMM0-15 high, ZMM16-31 */
+        }
+    }
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+        has_avx2 = (ebx >> 5) & 1u;
+        has_avx512f = (ebx >> 16) & 1u;
+        has_avx512bw = (ebx >> 30) & 1u;
+        has_avx512vl = (ebx >> 31) & 1u;
+    }
+    bool avx2_usable = os_saves_ymm && has_avx2 && has_f16c;
+    bool avx512_usable = avx2_usable && os_saves_zmm && has_avx512f && has_avx512bw && has_avx512vl;
+    if (avx2_usable) {
+        append_feature("avx2");
+        append_feature("f16c");
+    }
+    if (os_saves_zmm) {
+        if (has_avx512f) {
+            append_feature("avx512f");
+        }
+        if (has_avx512bw) {
+            append_feature("avx512bw");
+        }
+        if (has_avx512vl) {
+            append_feature("avx512vl");
+        }
+    }
+#if defined(PYGRAPH_HAVE_AVX2_KERNELS)
+    if (avx2_usable) {
+        best_supported_isa = pg_isa_avx2;
+    }
+#endif
+#if defined(PYGRAPH_HAVE_AVX512_KERNELS)
+    if (avx512_usable) {
+        best_supported_isa = pg_isa_avx512;
+    }
+#endif
+    (void)avx512_usable;
+#endif /* PG_X86 */
+
+    streaming_min_bytes = streaming_crossover_bytes();
+
+    /* An unknown value is ignored (no cap) rather than failing every
+     * execution later: there is no call to report it through. */
+    const char *cap = getenv("PYGRAPH_MAX_ISA");
+    if (cap != NULL && *cap != '\0') {
+        int level = isa_from_name(cap);
+        if (level >= 0) {
+            environment_cap = (pg_isa)level;
+        }
+    }
+}
+
+pg_isa pg_current_isa(void)
+{
+    pthread_once(&detect_once, detect);
+    int level = best_supported_isa;
+    if (level > (int)environment_cap) {
+        level = environment_cap;
+    }
+    int cap = atomic_load_explicit(&user_cap, memory_order_relaxed);
+    if (level > cap) {
+        level = cap;
+    }
+    return (pg_isa)level;
+}
+
+int64_t pg_streaming_min_bytes(void)
+{
+    pthread_once(&detect_once, detect);
+    return streaming_min_bytes;
+}
+
+const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype)
+{
+    switch (pg_current_isa()) {
+#if defined(PYGRAPH_HAVE_AVX512_KERNELS)
+    case pg_isa_avx512: return &pg_lrelu_kernels_avx512[dtype];
+#endif
+#if defined(PYGRAPH_HAVE_AVX2_KERNELS)
+    case pg_isa_avx2: return &pg_lrelu_kernels_avx2[dtype];
+#endif
+    default: return &pg_lrelu_kernels_scalar[dtype];
+    }
+}
+
+/* ---- public entry points ----------------------------------------------- */
+
+pygraph_status pygraph_get_cpu_features(const char **features)
+{
+    pg_error_clear();
+    if (features == NULL) {
+        return pg_error(pygraph_invalid_arguments, "pygraph_get_cpu_features: features is NULL");
+    }
+    pthread_once(&detect_once, detect);
+    *features = cpu_features;
+    return pygraph_success;
+}
+
+pygraph_status pygraph_get_cpu_isa(const char **isa)
+{
+    pg_error_clear();
+    if (isa == NULL) {
+        return pg_error(pygraph_invalid_arguments, "pygraph_get_cpu_isa: isa is NULL");
+    }
+    *isa = isa_names[pg_current_isa()];
+    return pygraph_success;
+}
+
+pygraph_status pygraph_set_max_cpu_isa(const char *isa)
+{
+    pg_error_clear();
+    if (isa == NULL) {
+        return pg_error(pygraph_invalid_arguments, "pygraph_set_max_cpu_isa: isa is NULL");
+    }
+    int level = isa_from_name(isa);
+    if (level < 0) {
+        return pg_error(pygraph_invalid_arguments,
+                        "pygraph_set_max_cpu_isa: unknown instruction set \"%s\"; expected one of scalar, avx2, "
+                        "avx512, best",
+                        isa);
+    }
+    atomic_store_explicit(&user_cap, level, memory_order_relaxed);
+    return pygraph_success;
+}
+
+pygraph_status pygraph_get_kernel_name(pygraph_data_type data_type, const char **name)
+{
+    pg_error_clear();
+    if (name == NULL) {
+        return pg_error(pygraph_invalid_arguments, "pygraph_get_kernel_name: name is NULL");
+    }
+    int dtype = pg_lrelu_dtype_from_public(data_type);
+    if (dtype < 0) {
+        *name = NULL; /* pointer out-parameters are NULL on failure (pygraph.h) */
+        const char *type_name = pygraph_data_type_name(data_type);
+        if (type_name != NULL) {
+            return pg_error(pygraph_invalid_data_type,
+                            "pygraph_get_kernel_name: LeakyReLU has no kernel for data type %s; expected one of "
+                            "f32, bf16, f16",
+                            type_name);
+        }
+        return pg_error(pygraph_invalid_data_type,
+                        "pygraph_get_kernel_name: LeakyReLU has no kernel for data type value %d; expected one of "
+                        "f32, bf16, f16",
+                        (int)data_type);
+    }
+    *name = pg_lrelu_kernels_for((pg_lrelu_dtype)dtype)->name;
+    return pygraph_success;
+}
+
+pygraph_status pygraph_set_num_threads(int num_threads)
+{
+    pg_error_clear();
+    if (num_threads < 0) {
+        return pg_error(pygraph_invalid_arguments,
+                        "pygraph_set_num_threads: num_threads must be >= 0 (0 restores the default), got %d",
+                        num_threads);
+    }
+    pg_threads_set(num_threads);
+    return pygraph_success;
+}
+
+pygraph_status pygraph_get_num_threads(int *num_threads)
+{
+    pg_error_clear();
+    if (num_threads == NULL) {
+        return pg_error(pygraph_invalid_arguments, "pygraph_get_num_threads: num_threads is NULL");
+    }
+    *num_threads = pg_threads_get();
+    return pygraph_success;
+}

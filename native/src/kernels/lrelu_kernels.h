@@ -1,0 +1,150 @@
+/*
+ * lrelu_kernels.h — what every per-ISA LeakyReLU kernel looks like, and the
+ * table the dispatcher picks them from.
+ *
+ * A kernel runs a whole chain of alphas over one run of elements.  Lengths
+ * and strides count elements, never bytes (XNNPACK counts bytes and
+ * newcomers trip on it).  Kernels never read or write outside
+ * [src, src + n) and [dst, dst + n); src == dst (in place) is allowed, any
+ * other overlap is not.  Pointers need only the alignment of a byte: NumPy
+ * hands us unaligned arrays.
+ *
+ * The bits each kernel produces are defined by leaky_relu.h; the reference
+ * kernels in reference/ are that definition in executable form and every
+ * other kernel is tested against them bit for bit.
+ */
+#ifndef PYGRAPH_KERNELS_LRELU_KERNELS_H
+#define PYGRAPH_KERNELS_LRELU_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "pygraph/pygraph.h"
+
+/* Instruction-set levels, best last.  The order is the dispatch order. */
+typedef enum pg_isa {
+    pg_isa_scalar = 0,
+    pg_isa_avx2 = 1,   /* AVX2 + F16C (no FMA: every multiply rounds on its own) */
+    pg_isa_avx512 = 2, /* AVX-512 F + BW + VL */
+    pg_isa_count = 3
+} pg_isa;
+
+/* The dtypes LeakyReLU computes on, as a dense index into kernel tables. */
+typedef enum pg_lrelu_dtype {
+    pg_lrelu_f32 = 0,
+    pg_lrelu_bf16 = 1,
+    pg_lrelu_f16 = 2,
+    pg_lrelu_dtype_count = 3
+} pg_lrelu_dtype;
+
+/* dst[i] = chain(src[i]) for i in [0, n). */
+typedef void pg_lrelu_contiguous_fn(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas);
+
+/* dst[i * dst_stride] = chain(src[i * src_stride]) for i in [0, n); strides
+ * in elements, any sign for src (0 included). */
+typedef void pg_lrelu_strided_fn(size_t n, const void *src, ptrdiff_t src_stride, void *dst, ptrdiff_t dst_stride,
+                                 const float *alphas, size_t num_alphas);
+
+/* The kernels of one dtype on one ISA level. */
+typedef struct pg_lrelu_kernels {
+    const char *name; /* XNNPACK style: dtype, op, ISA — "f32_lrelu__avx512" */
+    pg_lrelu_contiguous_fn *contiguous;
+    /* Same bits as `contiguous`, written with non-temporal stores (dst is
+     * not pulled into the cache; ends with a store fence).  Worth it only
+     * when dst is far larger than the last-level cache share; NULL when the
+     * ISA level has none. */
+    pg_lrelu_contiguous_fn *contiguous_streaming;
+    /* NULL: the plan runs strided runs through a small buffer and
+     * `contiguous` (gather bits, compute, scatter bits). */
+    pg_lrelu_strided_fn *strided;
+} pg_lrelu_kernels;
+
+/* Per-ISA tables, indexed by pg_lrelu_dtype.  The SIMD ones exist only when
+ * the build compiled them (x86 with a compiler that accepts the flags). */
+extern const pg_lrelu_kernels pg_lrelu_kernels_scalar[pg_lrelu_dtype_count];
+#if defined(PYGRAPH_HAVE_AVX2_KERNELS)
+extern const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count];
+#endif
+#if defined(PYGRAPH_HAVE_AVX512_KERNELS)
+extern const pg_lrelu_kernels pg_lrelu_kernels_avx512[pg_lrelu_dtype_count];
+#endif
+
+/* Dispatch (dispatch.c).  The ISA level kernels use now: the best the CPU
+ * and OS support, capped by PYGRAPH_MAX_ISA and pygraph_set_max_cpu_isa. */
+pg_isa pg_current_isa(void);
+/* The kernels for `dtype` at the current ISA level. */
+const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
+
+/* Dense out-of-place output of at least this many bytes is written with the
+ * streaming kernel (a measured, CPU-dependent crossover; dispatch.c). */
+int64_t pg_streaming_min_bytes(void);
+
+/* Element size in bytes of a LeakyReLU dtype. */
+static inline size_t pg_lrelu_dtype_size(pg_lrelu_dtype dtype)
+{
+    return dtype == pg_lrelu_f32 ? 4 : 2;
+}
+
+/* Maps a public data type to the kernel index; -1 for a type LeakyReLU
+ * does not compute on. */
+static inline int pg_lrelu_dtype_from_public(pygraph_data_type data_type)
+{
+    switch (data_type) {
+    case pygraph_data_type_f32: return pg_lrelu_f32;
+    case pygraph_data_type_bf16: return pg_lrelu_bf16;
+    case pygraph_data_type_f16: return pg_lrelu_f16;
+    default: return -1;
+    }
+}
+
+/*
+ * SIMD kernels compute every dtype in the f32 domain: an f32 value, or a
+ * bf16/f16 value widened exactly to f32.  One step of the chain is
+ *     x NaN      -> x with the f32 quiet bit set (bit 22: it is also the
+ *                   bf16 quiet bit 6 and the f16 quiet bit 9 once widened);
+ *     x >= 0     -> x;
+ *     otherwise  -> round_T(alpha * x).
+ * The negative branch is NaN in two cases only (x is not NaN there):
+ *   - alpha is NaN: the result is the constant `nan_bits` (alpha quieted
+ *     and narrowed to T, widened back), substituted explicitly instead of
+ *     trusting which NaN operand the hardware propagates;
+ *   - -inf * ±0: x86 defines the product as the default NaN 0xFFC00000,
+ *     which is exactly leaky_relu.h's result and narrows (by round to
+ *     nearest even, which leaves it alone) to bf16 0xFFC0 / f16 0xFE00.
+ */
+typedef struct pg_lrelu_step {
+    float alpha;
+    int alpha_is_nan;
+    uint32_t nan_bits; /* the result of the negative branch when alpha_is_nan */
+} pg_lrelu_step;
+
+/* Steps a SIMD kernel prepares per pass; a longer chain is applied in
+ * passes of this many alphas (later passes run in place on dst), which
+ * gives the same bits because every step rounds to T anyway. */
+#define PG_LRELU_STEPS_PER_PASS 32
+
+#define PG_F32_QUIET_BIT 0x00400000u
+#define PG_F32_DEFAULT_NAN 0xFFC00000u /* x86's "indefinite" NaN, e.g. -inf * 0 */
+
+static inline uint32_t pg_f32_bits(float value)
+{
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return bits;
+}
+
+static inline pg_lrelu_step pg_lrelu_step_prepare(pg_lrelu_dtype dtype, float alpha)
+{
+    pg_lrelu_step step;
+    uint32_t alpha_bits = pg_f32_bits(alpha);
+    step.alpha = alpha;
+    step.alpha_is_nan = (alpha_bits & 0x7FFFFFFFu) > 0x7F800000u;
+    /* Keep the payload bits T can hold (f32: all, bf16: top 7, f16: top
+     * 10), set the quiet bit. */
+    uint32_t kept = dtype == pg_lrelu_f32 ? 0xFFFFFFFFu : dtype == pg_lrelu_bf16 ? 0xFFFF0000u : 0xFFFFE000u;
+    step.nan_bits = step.alpha_is_nan ? (alpha_bits & kept) | PG_F32_QUIET_BIT : PG_F32_DEFAULT_NAN;
+    return step;
+}
+
+#endif /* PYGRAPH_KERNELS_LRELU_KERNELS_H */

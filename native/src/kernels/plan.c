@@ -1,0 +1,336 @@
+/*
+ * plan.c — turns an n-d strided LeakyReLU into calls of 1-d kernels.
+ *
+ * pg_lrelu_plan_init simplifies the layout once (at compile time): dims of
+ * extent 1 go, dims are ordered by decreasing |dst stride| (an elementwise
+ * op may visit elements in any order, and this makes a column-major or
+ * permuted tensor contiguous innermost), and neighbours that are contiguous
+ * in both src and dst merge.  A dense tensor thus becomes one run.
+ *
+ * pg_lrelu_plan_run walks the outer dims with an odometer and hands each
+ * innermost run to the kernel.  Work is cut into ranges of the flat element
+ * index, so threads only partition elements: the bits never depend on the
+ * thread count.
+ */
+#include "kernels/leaky_relu.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/lrelu_kernels.h"
+#include "kernels/threadpool.h"
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define PG_HAVE_MXCSR 1
+#endif
+
+/* Below this many elements per thread, handing work to a worker costs more
+ * than it saves: waking a sleeping worker takes tens of microseconds (up
+ * to a millisecond on a busy VM), the time of ~64K f32 elements in cache.
+ * The caller never waits for a worker that has not started, so a late
+ * worker costs little; scaling itself could not be measured on the 2-vCPU
+ * development VM (two busy loops there run at half speed each). */
+#define PG_MIN_ELEMENTS_PER_THREAD (64 * 1024)
+
+/* Chunks per thread: more chunks balance a worker that starts late or is
+ * preempted; each chunk costs one atomic increment. */
+#define PG_CHUNKS_PER_THREAD 8
+
+/* Chunk lengths are multiples of this many elements, so every chunk of a
+ * dense run has the run's alignment (whole cache lines per chunk). */
+#define PG_CHUNK_GRANULE 256
+
+/* Strided runs on ISA levels without a strided kernel go through a stack
+ * buffer of this many elements: gather bits, compute contiguously in
+ * place, scatter bits. */
+#define PG_PACK_ELEMENTS 512
+
+typedef struct plan_dim {
+    int64_t extent;
+    int64_t src_stride;
+    int64_t dst_stride;
+} plan_dim;
+
+static int64_t magnitude(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+/* True when `outer` continues `inner` contiguously in both tensors. */
+static bool mergeable(const plan_dim *outer, const plan_dim *inner)
+{
+    int64_t src_span, dst_span;
+    if (__builtin_mul_overflow(inner->src_stride, inner->extent, &src_span) ||
+        __builtin_mul_overflow(inner->dst_stride, inner->extent, &dst_span)) {
+        return false;
+    }
+    return outer->src_stride == src_span && outer->dst_stride == dst_span;
+}
+
+void pg_lrelu_plan_init(pg_lrelu_plan *plan, pygraph_data_type data_type, int ndims, const int64_t *dims,
+                        const int64_t *src_strides, const int64_t *dst_strides, const float *alphas,
+                        size_t num_alphas)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->data_type = data_type;
+    plan->alphas = alphas;
+    plan->num_alphas = num_alphas;
+
+    int64_t num_elements = 1;
+    for (int i = 0; i < ndims; ++i) {
+        num_elements *= dims[i]; /* the caller checked that it fits */
+    }
+    plan->num_elements = num_elements;
+    if (num_elements == 0) {
+        plan->ndims = 0;
+        return;
+    }
+
+    plan_dim kept[PYGRAPH_MAX_NDIMS];
+    int num_kept = 0;
+    for (int i = 0; i < ndims; ++i) {
+        if (dims[i] != 1) {
+            kept[num_kept++] = (plan_dim){dims[i], src_strides[i], dst_strides[i]};
+        }
+    }
+    if (num_kept == 0) {
+        /* A scalar (0-d or all extents 1): one contiguous element. */
+        plan->ndims = 1;
+        plan->dims[0] = 1;
+        plan->src_strides[0] = 1;
+        plan->dst_strides[0] = 1;
+        return;
+    }
+
+    /* Stable insertion sort, outermost first: decreasing |dst stride|, then
+     * decreasing |src stride|.  At most 12 entries. */
+    for (int i = 1; i < num_kept; ++i) {
+        plan_dim moving = kept[i];
+        int j = i;
+        while (j > 0) {
+            const plan_dim *before = &kept[j - 1];
+            bool before_is_inner = magnitude(before->dst_stride) < magnitude(moving.dst_stride) ||
+                                   (magnitude(before->dst_stride) == magnitude(moving.dst_stride) &&
+                                    magnitude(before->src_stride) < magnitude(moving.src_stride));
+            if (!before_is_inner) {
+                break;
+            }
+            kept[j] = kept[j - 1];
+            --j;
+        }
+        kept[j] = moving;
+    }
+
+    /* Merge from the innermost dim outwards. */
+    plan_dim merged[PYGRAPH_MAX_NDIMS]; /* innermost first */
+    int num_merged = 0;
+    merged[num_merged++] = kept[num_kept - 1];
+    for (int i = num_kept - 2; i >= 0; --i) {
+        plan_dim *inner = &merged[num_merged - 1];
+        if (mergeable(&kept[i], inner)) {
+            inner->extent *= kept[i].extent;
+        } else {
+            merged[num_merged++] = kept[i];
+        }
+    }
+    plan->ndims = num_merged;
+    for (int i = 0; i < num_merged; ++i) {
+        const plan_dim *d = &merged[num_merged - 1 - i];
+        plan->dims[i] = d->extent;
+        plan->src_strides[i] = d->src_stride;
+        plan->dst_strides[i] = d->dst_stride;
+    }
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+typedef struct plan_job {
+    const pg_lrelu_plan *plan;
+    const unsigned char *src;
+    unsigned char *dst;
+    size_t element_size;
+    const pg_lrelu_kernels *kernels;
+    pg_lrelu_contiguous_fn *contiguous; /* streaming or not, chosen per call */
+    int64_t chunk_elements;
+} plan_job;
+
+/* Copies `n` elements of `size` bytes between strided places (bits only). */
+static void copy_strided(size_t n, size_t size, const unsigned char *from, ptrdiff_t from_stride_bytes,
+                         unsigned char *to, ptrdiff_t to_stride_bytes)
+{
+    for (size_t i = 0; i < n; ++i) {
+        memcpy(to + (ptrdiff_t)i * to_stride_bytes, from + (ptrdiff_t)i * from_stride_bytes, size);
+    }
+}
+
+static void run_strided_packed(const plan_job *job, size_t n, const unsigned char *src, ptrdiff_t src_stride,
+                               unsigned char *dst, ptrdiff_t dst_stride)
+{
+    _Alignas(64) unsigned char buffer[PG_PACK_ELEMENTS * 4];
+    size_t size = job->element_size;
+    ptrdiff_t src_step = src_stride * (ptrdiff_t)size;
+    ptrdiff_t dst_step = dst_stride * (ptrdiff_t)size;
+    for (size_t done = 0; done < n; done += PG_PACK_ELEMENTS) {
+        size_t count = n - done < PG_PACK_ELEMENTS ? n - done : PG_PACK_ELEMENTS;
+        copy_strided(count, size, src + (ptrdiff_t)done * src_step, src_step, buffer, (ptrdiff_t)size);
+        job->kernels->contiguous(count, buffer, buffer, job->plan->alphas, job->plan->num_alphas);
+        copy_strided(count, size, buffer, (ptrdiff_t)size, dst + (ptrdiff_t)done * dst_step, dst_step);
+    }
+}
+
+/* One innermost run of `n` elements. */
+static void run_inner(const plan_job *job, size_t n, const unsigned char *src, unsigned char *dst)
+{
+    const pg_lrelu_plan *plan = job->plan;
+    int inner = plan->ndims - 1;
+    ptrdiff_t src_stride = (ptrdiff_t)plan->src_strides[inner];
+    ptrdiff_t dst_stride = (ptrdiff_t)plan->dst_strides[inner];
+    if (src_stride == 1 && dst_stride == 1) {
+        job->contiguous(n, src, dst, plan->alphas, plan->num_alphas);
+    } else if (job->kernels->strided != NULL) {
+        job->kernels->strided(n, src, src_stride, dst, dst_stride, plan->alphas, plan->num_alphas);
+    } else {
+        run_strided_packed(job, n, src, src_stride, dst, dst_stride);
+    }
+}
+
+/* Runs the elements with flat (row-major over the plan's dims) indices in
+ * [begin, end). */
+static void run_range(const plan_job *job, int64_t begin, int64_t end)
+{
+    const pg_lrelu_plan *plan = job->plan;
+    const int inner = plan->ndims - 1;
+    const ptrdiff_t size = (ptrdiff_t)job->element_size;
+
+    int64_t index[PYGRAPH_MAX_NDIMS];
+    int64_t rest = begin;
+    for (int d = inner; d >= 0; --d) {
+        index[d] = rest % plan->dims[d];
+        rest /= plan->dims[d];
+    }
+    /* Offsets (elements) of the start of the current innermost row. */
+    int64_t src_row = 0, dst_row = 0;
+    for (int d = 0; d < inner; ++d) {
+        src_row += index[d] * plan->src_strides[d];
+        dst_row += index[d] * plan->dst_strides[d];
+    }
+
+    int64_t position = begin;
+    int64_t column = index[inner];
+    while (position < end) {
+        int64_t count = plan->dims[inner] - column;
+        if (count > end - position) {
+            count = end - position;
+        }
+        int64_t src_offset = src_row + column * plan->src_strides[inner];
+        int64_t dst_offset = dst_row + column * plan->dst_strides[inner];
+        run_inner(job, (size_t)count, job->src + (ptrdiff_t)src_offset * size,
+                  job->dst + (ptrdiff_t)dst_offset * size);
+        position += count;
+        column = 0;
+        /* Advance the odometer over the outer dims. */
+        for (int d = inner - 1; d >= 0; --d) {
+            src_row += plan->src_strides[d];
+            dst_row += plan->dst_strides[d];
+            if (++index[d] < plan->dims[d]) {
+                break;
+            }
+            src_row -= plan->src_strides[d] * plan->dims[d];
+            dst_row -= plan->dst_strides[d] * plan->dims[d];
+            index[d] = 0;
+        }
+    }
+}
+
+/* The kernels need IEEE behaviour whatever the host process set: round to
+ * nearest, no flush-to-zero, no denormals-are-zero (a library built with
+ * -ffast-math may have set them), exceptions masked.  Each thread has its
+ * own MXCSR, so every participant sets it around its work. */
+typedef struct fp_state {
+#if PG_HAVE_MXCSR
+    unsigned int mxcsr;
+#else
+    int unused;
+#endif
+} fp_state;
+
+static fp_state fp_enter(void)
+{
+    fp_state saved;
+#if PG_HAVE_MXCSR
+    saved.mxcsr = _mm_getcsr();
+    /* Only the control bits matter; the low six are sticky status flags. */
+    if ((saved.mxcsr & ~0x3Fu) != 0x1F80u) {
+        _mm_setcsr(0x1F80u); /* all exceptions masked, round to nearest, no FTZ/DAZ */
+    }
+#else
+    saved.unused = 0;
+#endif
+    return saved;
+}
+
+static void fp_leave(fp_state saved)
+{
+#if PG_HAVE_MXCSR
+    /* Restore the caller's modes only when fp_enter changed them: ldmxcsr
+     * costs tens of cycles, a third of a small call.  Like any IEEE
+     * arithmetic, a call may leave status flags (inexact, overflow) set. */
+    if ((saved.mxcsr & ~0x3Fu) != 0x1F80u) {
+        _mm_setcsr(saved.mxcsr);
+    }
+#else
+    (void)saved;
+#endif
+}
+
+static void run_chunk(void *context, size_t chunk_index)
+{
+    const plan_job *job = context;
+    int64_t begin = (int64_t)chunk_index * job->chunk_elements;
+    int64_t end = begin + job->chunk_elements;
+    if (end > job->plan->num_elements) {
+        end = job->plan->num_elements;
+    }
+    fp_state saved = fp_enter();
+    run_range(job, begin, end);
+    fp_leave(saved);
+}
+
+void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
+{
+    int64_t n = plan->num_elements;
+    if (n == 0) {
+        return;
+    }
+    int dtype = pg_lrelu_dtype_from_public(plan->data_type);
+    plan_job job;
+    job.plan = plan;
+    job.src = src;
+    job.dst = dst;
+    job.element_size = pg_lrelu_dtype_size((pg_lrelu_dtype)dtype);
+    job.kernels = pg_lrelu_kernels_for((pg_lrelu_dtype)dtype);
+    job.contiguous = job.kernels->contiguous;
+    bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
+    if (dense && src != dst && job.kernels->contiguous_streaming != NULL &&
+        n * (int64_t)job.element_size >= pg_streaming_min_bytes()) {
+        job.contiguous = job.kernels->contiguous_streaming;
+    }
+
+    int64_t threads = pg_threads_get();
+    if (threads > n / PG_MIN_ELEMENTS_PER_THREAD) {
+        threads = n / PG_MIN_ELEMENTS_PER_THREAD;
+    }
+    if (threads <= 1) {
+        job.chunk_elements = n;
+        run_chunk(&job, 0);
+        return;
+    }
+    int64_t chunks_wanted = threads * PG_CHUNKS_PER_THREAD;
+    int64_t chunk = (n + chunks_wanted - 1) / chunks_wanted;
+    chunk = (chunk + PG_CHUNK_GRANULE - 1) / PG_CHUNK_GRANULE * PG_CHUNK_GRANULE;
+    job.chunk_elements = chunk;
+    size_t num_chunks = (size_t)((n + chunk - 1) / chunk);
+    pg_parallel_for(num_chunks, (int)threads, run_chunk, &job);
+}

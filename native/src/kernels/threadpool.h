@@ -1,0 +1,38 @@
+/*
+ * threadpool.h — intra-op threads for the kernels: a small pthreads pool.
+ *
+ * Not OpenMP: libgomp hangs a child forked after its pool started, and its
+ * fixed per-thread shares stall a call for a scheduler tick whenever a
+ * worker is late on a busy machine.  Here a call is split into chunks that
+ * the calling thread and the workers claim from an atomic counter, so the
+ * caller never waits for a worker that has not started; it waits only for
+ * chunks already being run.  The pool starts lazily, restarts lazily in a
+ * forked child, and is joined at exit.
+ */
+#ifndef PYGRAPH_KERNELS_THREADPOOL_H
+#define PYGRAPH_KERNELS_THREADPOOL_H
+
+#include <stddef.h>
+
+/* Largest number of threads (the caller included) a call may use; larger
+ * settings are honoured up to this many. */
+#define PG_MAX_THREADS 256
+
+/* Threads an execution may use, the calling thread included (>= 1): the
+ * pygraph_set_num_threads setting, else PYGRAPH_NUM_THREADS, else the CPUs
+ * this process may run on. */
+int pg_threads_get(void);
+
+/* 0 restores the default; callers have checked num_threads >= 0. */
+void pg_threads_set(int num_threads);
+
+typedef void pg_chunk_fn(void *context, size_t chunk_index);
+
+/* Calls run(context, i) exactly once for every i in [0, num_chunks), on at
+ * most max_threads threads (the calling thread works too), and returns
+ * when all calls have returned.  When the pool is busy with another call,
+ * cannot start, or has been shut down at exit, everything runs on the
+ * calling thread.  Never allocates on the heap after the pool has started. */
+void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context);
+
+#endif /* PYGRAPH_KERNELS_THREADPOOL_H */

@@ -1,0 +1,133 @@
+"""The functional form: ``pygraph.leaky_relu(x, alpha, out=None)``.
+
+Each call runs a compiled one-op partition taken from a bounded cache keyed
+by everything the compilation depends on: dtypes, shapes and byte strides of
+x and out, and alpha's f32 bits.  A hit costs a dict lookup and a call.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from typing import Any, Optional
+
+import numpy as np
+
+from .arrays import as_ndarray, data_type_of
+from .errors import InvalidArgumentsError, InvalidDataTypeError
+from .graph import Graph
+from .logical_tensor import LogicalTensor
+from .op import Op
+from .partition import CompiledPartition
+from .schema import schema
+
+__all__ = ["leaky_relu", "clear_cache", "cache_size", "CACHE_LIMIT"]
+
+#: Compiled partitions kept at most; the oldest is dropped first.
+CACHE_LIMIT = 256
+
+_cache: dict[tuple, CompiledPartition] = {}
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached compiled partition."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def cache_size() -> int:
+    """How many compiled partitions are cached now."""
+    return len(_cache)
+
+
+def _alpha_key(alpha: Any) -> Any:
+    # A float keys by value (cheap) unless value equality is not identity:
+    # NaN never equals itself, and -0.0 == 0.0 though they give different
+    # results; those key by their f32 bits.
+    if type(alpha) is float and alpha == alpha and alpha != 0.0:
+        return alpha
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentsError(f"leaky_relu: alpha must be a real number; got {type(alpha).__name__} {alpha!r}")
+    try:
+        return ("f32 bits", struct.unpack("=I", struct.pack("=f", float(alpha)))[0])
+    except OverflowError:
+        raise InvalidArgumentsError(f"leaky_relu: alpha {alpha!r} is finite but rounds to infinity in f32") from None
+
+
+def _input_array(x: Any) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "__array_interface__") or hasattr(x, "__dlpack__") or _has_buffer(x):
+        return as_ndarray(x, "leaky_relu: x")
+    # Lists, tuples and Python scalars become f32: there is no memory to
+    # share, and f32 is the type LeakyReLU computes in.
+    return np.asarray(x, dtype=np.float32)
+
+
+def _has_buffer(x: Any) -> bool:
+    try:
+        memoryview(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _supported_dtypes() -> list[str]:
+    return list(schema("LeakyReLU")["type_constraints"]["T"])
+
+
+def _compile(x: np.ndarray, alpha: Any, out: Optional[np.ndarray]) -> CompiledPartition:
+    data_type = data_type_of(x.dtype, "leaky_relu: x")
+    supported = _supported_dtypes()
+    if data_type.name not in supported:
+        raise InvalidDataTypeError(
+            f"leaky_relu: x has data type {data_type} ({x.dtype}); LeakyReLU takes {', '.join(supported)}"
+        )
+    src = LogicalTensor.from_array(0, x)
+    # Without out, the result is laid out as NumPy lays out a new array
+    # like x (order "K": x's stride order, dense, reversed dims positive).
+    dst = LogicalTensor.from_array(1, np.empty_like(x) if out is None else out)
+    graph = Graph()
+    graph.add_op(Op(0, "LeakyReLU", [src], [dst], name="leaky_relu", attrs={"alpha": alpha}))
+    graph.finalize()
+    (partition,) = graph.get_partitions()
+    return partition.compile([src], [dst])
+
+
+def leaky_relu(x: Any, alpha: float, out: Any = None) -> np.ndarray:
+    """``dst = x if x >= 0 else alpha * x``, element by element, bit-exact (SPEC §2).
+
+    `x`: an array of f32, bf16 (``ml_dtypes.bfloat16``) or f16 — NumPy,
+    buffer protocol, ``__array_interface__`` or ``__dlpack__`` (a PyTorch
+    CPU tensor), any strides, used in place; another dtype is
+    :class:`~pygraph.InvalidDataTypeError`.  A list or Python scalar is
+    converted to a new f32 array first.  `alpha`: any real number, rounded
+    to f32.
+
+    Without `out`, returns a new NumPy array of x's shape and dtype, laid out
+    as ``numpy.empty_like(x)`` lays it out (order "K": dense, in x's stride
+    order, reversed dims made positive).  With `out`, writes there and returns `out`; ``out=x``
+    computes in place.  A partially overlapping `out` is refused.
+    """
+    if type(x) is not np.ndarray:
+        x = _input_array(x)
+    # (_alpha_key's first case, inlined: the common alpha costs no call)
+    key_alpha = alpha if type(alpha) is float and alpha == alpha and alpha != 0.0 else _alpha_key(alpha)
+    result = out
+    if out is None:
+        key = (x.dtype, x.shape, x.strides, None, None, None, key_alpha)
+    else:
+        if type(out) is not np.ndarray:
+            out = as_ndarray(out, "leaky_relu: out")
+        key = (x.dtype, x.shape, x.strides, out.dtype, out.shape, out.strides, key_alpha)
+    compiled = _cache.get(key)
+    if compiled is None:
+        compiled = _compile(x, alpha, out)
+        with _cache_lock:
+            while len(_cache) >= CACHE_LIMIT:
+                del _cache[next(iter(_cache))]
+            _cache[key] = compiled
+    # The key matched: x and out have the compiled dtypes, shapes and strides.
+    written = compiled._call_matched(x, out)
+    return written if result is None else result

@@ -1,0 +1,243 @@
+"""The benchmark (benchmarks/, installed as pygraph.benchmarks) runs, writes a
+complete JSON file, and measures what it claims to: every implementation's
+output is checked bit for bit against pygraph's, the copy limit really
+copies.  No timing is ever asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pygraph.benchmarks import harness
+from pygraph.benchmarks._copy_limit import ffi as copy_ffi
+from pygraph.benchmarks._copy_limit import lib as copy_lib
+
+DTYPES = ["f32", "bf16", "f16"]
+# 100 and an odd size, so vector tails and unaligned ends are exercised.
+SIZES = [100, 1037]
+PLACEMENTS = ["out_of_place", "in_place"]
+PYGRAPH_KEYS = {"pygraph_tensor", "pygraph_arrays", "pygraph_leaky_relu", "pygraph_c"}
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One --quick run on tiny sizes, in a child process: torch and its
+    OpenMP runtime stay out of the test process."""
+    directory = tmp_path_factory.mktemp("bench")
+    json_path = directory / "bench.json"
+    png_path = directory / "bench.png"
+    command = [sys.executable, "-m", "pygraph.benchmarks.harness", "--quick", "--quiet",
+               "--sizes", ",".join(map(str, SIZES)), "--threads", "1,2", "--rounds", "3",
+               "--min-sample-us", "5", "--json", str(json_path)]
+    if HAS_MATPLOTLIB:
+        command += ["--plot", str(png_path)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    with open(json_path, encoding="utf-8") as f:
+        document = json.load(f)
+    return document, completed.stdout, png_path
+
+
+def test_json_describes_the_machine_and_the_run(quick_run):
+    document, _, _ = quick_run
+    assert document["format"] == harness.JSON_FORMAT
+    machine = document["machine"]
+    assert machine["cpu_model"] and machine["usable_cpus"] >= 1
+    assert machine["pygraph"]["cpu_isa"] in {"scalar", "avx2", "avx512"}
+    assert set(machine["pygraph"]["kernels"]) == set(DTYPES)
+    for name in DTYPES:
+        assert name in machine["pygraph"]["kernels"][name]  # e.g. "bf16_lrelu__avx512"
+    assert machine["versions"]["numpy"] == np.__version__
+    assert (machine["versions"]["torch"] is not None) == HAS_TORCH
+    assert (machine["versions"]["onednn"] is not None) == document["config"]["onednn"]
+    config = document["config"]
+    assert config["sizes"] == SIZES and config["dtypes"] == DTYPES and config["threads"] == [1, 2]
+    assert config["rounds"] == 3
+
+
+def test_every_group_is_measured_with_every_implementation(quick_run):
+    document, _, _ = quick_run
+    groups = document["groups"]
+    expected = {(d, n, t, p) for d in DTYPES for n in SIZES for t in (1, 2) for p in PLACEMENTS}
+    assert {(g["dtype"], g["n"], g["threads"], g["placement"]) for g in groups} == expected
+    assert len(groups) == len(expected)
+    for group in groups:
+        itemsize = 4 if group["dtype"] == "f32" else 2
+        assert group["bytes_per_call"] == 2 * group["n"] * itemsize
+        assert group["skipped"] == [], group["skipped"]
+        keys = {r["key"] for r in group["implementations"]}
+        assert PYGRAPH_KEYS <= keys
+        assert "numpy" in keys
+        assert ("torch" in keys) == HAS_TORCH
+        assert ("onednn" in keys) == document["config"]["onednn"]  # optional: measured when found
+        families = {r["limit_family"] for r in group["implementations"] if r["kind"] == "limit"}
+        assert families == {"copy" if group["placement"] == "out_of_place" else "inplace"}
+        if group["threads"] > 1:
+            assert any(r["key"].endswith(f"_x{group['threads']}") for r in group["implementations"])
+        assert group["limit"]["key"] in keys
+        for record in group["implementations"]:
+            assert len(record["samples_ns_per_call"]) == 3
+            assert record["median_ns"] > 0 and record["gb_per_s"] > 0 and record["calls_per_sample"] >= 1
+            assert record["p25_ns"] <= record["median_ns"] <= record["p75_ns"]
+        for key in PYGRAPH_KEYS:
+            ratio = group["ratios"][key]
+            assert ratio["of_limit"] > 0
+            expected_peers = {"numpy"} | ({"torch"} if HAS_TORCH else set())
+            expected_peers |= {"onednn"} if document["config"]["onednn"] else set()
+            assert set(ratio["vs"]) == expected_peers
+
+
+def test_what_is_measured_computes_pygraphs_bits(quick_run):
+    """Every implementation expected to be exact (all of pygraph's, the
+    chosen NumPy formulation, torch and oneDNN on this zero-free data) produced
+    exactly pygraph's bits; the limits reproduced their input; pygraph
+    agreed with an independent NumPy evaluation of SPEC §2."""
+    document, _, _ = quick_run
+    for group in document["groups"]:
+        assert group["pygraph_vs_spec_reference_mismatches"] == 0
+        for record in group["implementations"]:
+            where = (group["dtype"], group["n"], group["threads"], group["placement"], record["key"])
+            if record["kind"] != "peer" or record["key"] == "numpy":
+                assert record["expected_exact"], where
+            if record["expected_exact"]:
+                assert record["check"]["mismatches"] == 0, where
+            expected_reference = "input" if record["kind"] == "limit" else "pygraph"
+            assert record["check"]["compared_with"] == expected_reference, where
+        chosen = next(r for r in group["implementations"] if r["key"] == "numpy")
+        listed = {c["key"]: c for c in group["numpy_candidates"]}
+        assert listed[chosen["details"]["formulation"]]["exact"]
+
+
+def test_inexact_numpy_candidate_is_listed_but_not_chosen(quick_run):
+    """alpha = 0.01 is not a bf16 number: multiplying in bf16 rounds it
+    first, so that formulation is marked inexact and never measured as
+    NumPy's."""
+    document, _, _ = quick_run
+    for group in document["groups"]:
+        if group["dtype"] == "bf16":
+            listed = {c["key"]: c for c in group["numpy_candidates"]}
+            assert listed["numpy_native_mul_max"]["exact"] is False
+
+
+def test_alpha_above_one_rules_out_the_maximum_formulation(tmp_path):
+    """max(x, a*x) is LeakyReLU only for alpha <= 1: with alpha = 2 the
+    benchmark must measure a masked formulation, and every check holds."""
+    json_path = tmp_path / "alpha2.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pygraph.benchmarks.harness", "--quiet", "--alpha", "2", "--sizes", "257",
+         "--dtypes", "f32,bf16", "--threads", "1", "--rounds", "1", "--min-sample-us", "5", "--no-torch",
+         "--no-onednn", "--json", str(json_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(json_path.read_text(encoding="utf-8"))
+    for group in document["groups"]:
+        listed = {c["key"]: c for c in group["numpy_candidates"]}
+        assert not any(c["exact"] for key, c in listed.items() if "mul_max" in key)
+        chosen = next(r for r in group["implementations"] if r["key"] == "numpy")
+        assert "mul_max" not in chosen["details"]["formulation"]
+        assert all(r["check"]["mismatches"] == 0 for r in group["implementations"])
+
+
+def test_table_and_plot_are_written(quick_run):
+    _, stdout, png_path = quick_run
+    for dtype in DTYPES:
+        assert f"{dtype} · 1 thread · out-of-place" in stdout
+        assert f"{dtype} · 2 threads · in place" in stdout
+    assert "of limit" in stdout and "vs torch" in stdout and "Summary" in stdout
+    if HAS_MATPLOTLIB:
+        assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    assert harness.main(["--quick", "--plot", str(tmp_path / "x.png")]) == 2
+    assert "pip install 'pygraph[bench]'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments", [["--sizes", "0"], ["--sizes", "1.5"], ["--dtypes", "f64"],
+                                       ["--threads", "0"], ["--placements", "sideways"]])
+def test_bad_arguments_exit_with_usage_error(arguments, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        harness.main(arguments)
+    assert exit_info.value.code == 2
+    assert "pygraph bench" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# The copy-limit module itself
+# ---------------------------------------------------------------------------
+
+COPY_METHODS = ["COPY_LIMIT_REP_MOVSB", "COPY_LIMIT_MEMCPY", "COPY_LIMIT_STREAM"]
+INPLACE_METHODS = ["COPY_LIMIT_RMW_TEMPORAL", "COPY_LIMIT_RMW_STREAM"]
+# Around the 64-byte line and the 4096-byte chunk a thread gets.
+LENGTHS = [0, 1, 31, 63, 64, 65, 255, 256, 257, 4095, 4096, 4097, 3 * 4096 + 77, 1 << 17]
+
+
+def _pointer(array: np.ndarray, offset: int = 0):
+    return copy_ffi.cast("char *", array.ctypes.data) + offset
+
+
+@pytest.mark.parametrize("method", COPY_METHODS)
+@pytest.mark.parametrize("threads", [None, 1, 3])
+def test_copy_limit_copies_exactly_and_nothing_else(method, threads):
+    value = getattr(copy_lib, method)
+    if not copy_lib.copy_limit_available(value):
+        pytest.skip(f"{method} is not available on this CPU")
+    rng = np.random.default_rng(1)
+    for length in LENGTHS:
+        for src_offset, dst_offset in [(0, 0), (3, 17), (64, 1)]:
+            src = rng.integers(0, 256, length + 128, dtype=np.uint8)
+            dst = np.full(length + 128, 0xA5, dtype=np.uint8)
+            before = dst.copy()
+            if threads is None:
+                status = copy_lib.copy_limit_copy(value, _pointer(dst, dst_offset), _pointer(src, src_offset), length)
+            else:
+                status = copy_lib.copy_limit_copy_threads(value, _pointer(dst, dst_offset), _pointer(src, src_offset),
+                                                          length, threads)
+            assert status == 0
+            assert np.array_equal(dst[dst_offset:dst_offset + length], src[src_offset:src_offset + length])
+            assert np.array_equal(dst[:dst_offset], before[:dst_offset])  # nothing before
+            assert np.array_equal(dst[dst_offset + length:], before[dst_offset + length:])  # nothing after
+
+
+@pytest.mark.parametrize("method", INPLACE_METHODS)
+@pytest.mark.parametrize("threads", [None, 1, 3])
+def test_in_place_limit_reads_and_writes_every_byte(method, threads):
+    value = getattr(copy_lib, method)
+    if not copy_lib.copy_limit_available(value):
+        pytest.skip(f"{method} is not available on this CPU")
+    rng = np.random.default_rng(2)
+    for length in LENGTHS:
+        for offset in (0, 5, 64):
+            original = rng.integers(0, 256, length + 128, dtype=np.uint8)
+            buffer = original.copy()
+
+            def run(xor_byte):
+                if threads is None:
+                    return copy_lib.copy_limit_inplace(value, _pointer(buffer, offset), length, xor_byte)
+                return copy_lib.copy_limit_inplace_threads(value, _pointer(buffer, offset), length, xor_byte, threads)
+
+            assert run(0x5A) == 0  # a visible change proves every byte was written
+            expected = original.copy()
+            expected[offset:offset + length] ^= 0x5A
+            assert np.array_equal(buffer, expected)
+            assert run(0) == 0  # what the benchmark does: the bytes keep their values
+            assert np.array_equal(buffer, expected)
+
+
+def test_copy_limit_rejects_what_it_cannot_do():
+    buffer = np.zeros(64, dtype=np.uint8)
+    assert copy_lib.copy_limit_copy(copy_lib.COPY_LIMIT_RMW_TEMPORAL, _pointer(buffer), _pointer(buffer), 8) == -1
+    assert copy_lib.copy_limit_inplace(copy_lib.COPY_LIMIT_MEMCPY, _pointer(buffer), 8, 0) == -1
+    assert copy_lib.copy_limit_copy(copy_lib.COPY_LIMIT_MEMCPY, copy_ffi.NULL, _pointer(buffer), 8) == -2
+    assert copy_lib.copy_limit_inplace(copy_lib.COPY_LIMIT_RMW_TEMPORAL, _pointer(buffer), 8, 256) == -2
+    assert copy_lib.copy_limit_copy_threads(copy_lib.COPY_LIMIT_MEMCPY, _pointer(buffer), _pointer(buffer), 8, 0) == -2
+    assert copy_ffi.string(copy_lib.copy_limit_vector_isa()).decode() in {"avx512", "avx2", "none"}

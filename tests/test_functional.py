@@ -1,0 +1,135 @@
+"""pygraph.leaky_relu(x, alpha, out=None): the functional form and its cache."""
+
+from __future__ import annotations
+
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import pygraph
+from pygraph import functional
+
+from pygraph import reference
+
+
+def test_seed_examples():
+    x = np.array([-2, -1, 0, 1, 2], np.float32)
+    np.testing.assert_array_equal(pygraph.leaky_relu(x, 0.5), [-1, -0.5, 0, 1, 2])
+    y = pygraph.leaky_relu(np.array([[-1, 4, -8], [2, -5, 9]], np.float32), 0.2)
+    assert reference.same_bits(y, np.array([[-0.2, 4, -1.6], [2, -1, 9]], np.float32))
+
+
+def test_without_out_returns_a_new_array_laid_out_like_x():
+    x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)
+    y = pygraph.leaky_relu(x, 0.5)
+    assert type(y) is np.ndarray and y is not x and y.dtype == x.dtype and y.shape == x.shape
+    assert y.flags.c_contiguous
+    f = pygraph.leaky_relu(np.asfortranarray(x), 0.5)
+    assert f.flags.f_contiguous and reference.same_bits(np.ascontiguousarray(f), y)
+    r = pygraph.leaky_relu(x[::-1, ::-1], 0.5)
+    assert r.flags.c_contiguous and reference.same_bits(r, y[::-1, ::-1].copy())
+    for view in (np.broadcast_to(x[0], (5, 4)), x[::2, ::-1], np.broadcast_to(x[:, :1], (3, 4))):
+        result = pygraph.leaky_relu(view, 0.5)
+        assert result.shape == view.shape and result.strides == np.empty_like(view).strides
+        assert reference.same_bits(np.ascontiguousarray(result), reference.leaky_relu(np.ascontiguousarray(view), 0.5))
+
+
+def test_with_out_writes_and_returns_out():
+    x = np.arange(-3, 3, dtype=np.float16)
+    out = np.empty_like(x)
+    assert pygraph.leaky_relu(x, 2.0, out=out) is out
+    assert reference.same_bits(out, reference.leaky_relu(x, 2.0))
+
+
+def test_out_is_x_runs_in_place():
+    x = np.arange(-3, 3, dtype=ml_dtypes.bfloat16)
+    expected = reference.leaky_relu(x, 0.3)
+    assert pygraph.leaky_relu(x, 0.3, out=x) is x
+    assert reference.same_bits(x, expected)
+
+
+def test_lists_and_scalars_become_f32():
+    y = pygraph.leaky_relu([-2, -1, 0, 1, 2], 0.5)
+    assert y.dtype == np.float32 and y.tolist() == [-1, -0.5, 0, 1, 2]
+    assert pygraph.leaky_relu(-4.0, 0.25).tolist() == -1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int32, np.int8, np.bool_])
+def test_other_dtypes_are_refused(dtype):
+    with pytest.raises(pygraph.InvalidDataTypeError) as info:
+        pygraph.leaky_relu(np.zeros(3, dtype), 0.5)
+    assert "f32" in str(info.value)
+
+
+def test_mismatched_out_is_refused_and_untouched():
+    x = np.arange(-3, 3, dtype=np.float32)
+    for out, error in ((np.full(6, 7.0, np.float16), pygraph.InvalidDataTypeError),
+                       (np.full(5, 7.0, np.float32), pygraph.InvalidShapeError)):
+        with pytest.raises(error):
+            pygraph.leaky_relu(x, 0.5, out=out)
+        assert np.all(out == 7.0)
+    readonly = np.full(6, 7.0, np.float32)
+    readonly.flags.writeable = False
+    with pytest.raises(pygraph.InvalidArgumentsError) as info:
+        pygraph.leaky_relu(x, 0.5, out=readonly)
+    assert "read-only" in str(info.value)
+    buffer = np.arange(-6, 7, dtype=np.float32)
+    before = buffer.copy()
+    with pytest.raises(pygraph.InvalidArgumentsError):
+        pygraph.leaky_relu(buffer[:12], 0.5, out=buffer[1:])
+    assert np.array_equal(buffer, before)
+
+
+@pytest.mark.parametrize("alpha", [True, "0.5", None, [0.5], 1e39])
+def test_bad_alpha(alpha):
+    with pytest.raises(pygraph.InvalidArgumentsError) as info:
+        pygraph.leaky_relu(np.zeros(3, np.float32), alpha)
+    assert "alpha" in str(info.value)
+
+
+def test_alpha_is_rounded_to_f32():
+    x = np.array([-1.0], np.float32)
+    assert pygraph.leaky_relu(x, 0.1)[0] == np.float32(0.1) * np.float32(-1.0)
+    assert pygraph.leaky_relu(x, np.float32(0.1))[0] == np.float32(-0.1)
+
+
+def test_cache_hits_and_bound():
+    functional.clear_cache()
+    x = np.zeros(4, np.float32)
+    pygraph.leaky_relu(x, 0.5)
+    pygraph.leaky_relu(x, 0.5)
+    pygraph.leaky_relu(x, math.nan)
+    pygraph.leaky_relu(x, float("nan"))  # another NaN object, same f32 bits: a hit
+    assert functional.cache_size() == 2
+    for i in range(functional.CACHE_LIMIT + 10):
+        pygraph.leaky_relu(np.zeros(i % 7 + 1, np.float32), float(i))
+    assert functional.cache_size() == functional.CACHE_LIMIT
+    functional.clear_cache()
+    assert functional.cache_size() == 0
+
+
+def test_cache_tells_negative_zero_alpha_from_positive_zero():
+    x = np.array([-1.0], np.float32)
+    assert math.copysign(1, pygraph.leaky_relu(x, 0.0)[0]) == -1.0
+    assert math.copysign(1, pygraph.leaky_relu(x, -0.0)[0]) == 1.0
+    assert math.copysign(1, pygraph.leaky_relu(x, 0)[0]) == -1.0
+
+
+def test_cache_distinguishes_layouts_and_alphas():
+    functional.clear_cache()
+    x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)
+    a = pygraph.leaky_relu(x, 0.5)
+    b = pygraph.leaky_relu(x.T, 0.5)
+    c = pygraph.leaky_relu(x, -0.5)
+    d = pygraph.leaky_relu(x, 0.5, out=np.empty((4, 3), np.float32).T)
+    assert reference.same_bits(b, np.ascontiguousarray(a.T))
+    assert reference.same_bits(c, reference.leaky_relu(x, -0.5))
+    assert reference.same_bits(np.ascontiguousarray(d), a)
+    assert functional.cache_size() == 4
+
+
+def test_zero_size_and_scalar_arrays():
+    assert pygraph.leaky_relu(np.zeros((0, 3), np.float32), 0.5).shape == (0, 3)
+    assert pygraph.leaky_relu(np.array(-2.0, np.float32), 0.5) == -1.0

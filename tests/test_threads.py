@@ -1,0 +1,128 @@
+"""Many threads on one compiled partition, and the GIL released while executing.
+
+Nothing here measures time: correctness is asserted, and GIL release is
+observed as another thread's progress during an execution."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import numpy as np
+
+import pygraph
+
+from pygraph import reference
+from builders import compile_for
+
+
+def test_many_threads_execute_one_compiled_partition():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((64, 1000)).astype(np.float32)
+    compiled = compile_for(x, [0.125])
+    expected = reference.leaky_relu(x, 0.125)
+    stream = pygraph.Stream(pygraph.Engine())
+    failures: list = []
+    start = threading.Barrier(8)
+
+    def worker(index: int) -> None:
+        start.wait()
+        for round_ in range(25):
+            out = np.empty_like(x)
+            if (index + round_) % 3 == 0:
+                compiled.execute(stream, [x], [out])
+            elif (index + round_) % 3 == 1:
+                compiled(x, out=out)
+            else:
+                out = pygraph.leaky_relu(x, 0.125)
+            if not reference.same_bits(out, expected):
+                failures.append((index, round_))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+def test_errors_are_per_thread():
+    compiled = compile_for(np.zeros(4, np.float32), [0.5])
+    messages: list = []
+
+    def bad() -> None:
+        for _ in range(50):
+            try:
+                compiled.execute(None, [np.zeros(5, np.float32)], [np.zeros(4, np.float32)])
+            except pygraph.InvalidShapeError as exc:
+                messages.append(exc.message)
+
+    def good() -> None:
+        for _ in range(50):
+            compiled(np.zeros(4, np.float32))
+
+    threads = [threading.Thread(target=f) for f in (bad, good, bad, good)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(messages) == 100 and all("[5]" in m for m in messages)
+
+
+def test_execution_releases_the_gil():
+    # The spinner takes the GIL only when the main thread gives it up: the
+    # switch interval is made far longer than the test, and the spinner
+    # hands the GIL back after every step (sleep(0) releases it).  So its
+    # counter moves during a call only if the call released the GIL.  (The
+    # same loop around a pure-Python computation sees no progress.)
+    x = np.linspace(-1, 1, 1 << 23, dtype=np.float32)
+    out = np.empty_like(x)
+    compiled = compile_for(x, [0.5])
+    counter = [0]
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            counter[0] += 1
+            time.sleep(0)
+
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(60.0)
+    thread = threading.Thread(target=spin)
+    progressed = False
+    try:
+        thread.start()
+        for _ in range(100):  # the spinner may not be scheduled during one particular call
+            before = counter[0]
+            compiled(x, out=out)
+            if counter[0] != before:
+                progressed = True
+                break
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(old_interval)
+    assert progressed
+    assert reference.same_bits(out, reference.leaky_relu(x, 0.5))
+
+
+def test_a_child_forked_after_use_works():
+    import os
+
+    import pytest
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    x = np.linspace(-1, 1, 1 << 20, dtype=np.float32)
+    expected = reference.leaky_relu(x, 0.5)
+    assert reference.same_bits(pygraph.leaky_relu(x, 0.5), expected)  # the thread pool has run
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status only
+        try:
+            ok = reference.same_bits(pygraph.leaky_relu(x, 0.5), expected)
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
