@@ -422,7 +422,7 @@ class CompiledPartition(Handle):
             out_pointer = _from_buffer(_BYTES, out, True)
         except ValueError:  # read-only
             return False
-        status = _execute_buffers(handle, stream_ptr, 1, [_from_buffer(x)], 1, [out_pointer])
+        status = _execute_unary(handle, stream_ptr, _from_buffer(x), out_pointer)
         if status:
             raise error_for_status(status, last_error_message())
         return True
@@ -438,7 +438,7 @@ class CompiledPartition(Handle):
                 out_pointer = _from_buffer(_BYTES, out, True)
             except ValueError:  # read-only: the general path words the refusal
                 return self(x, out)
-            status = _execute_buffers(handle, self._stream_ptr, 1, [_from_buffer(x)], 1, [out_pointer])
+            status = _execute_unary(handle, self._stream_ptr, _from_buffer(x), out_pointer)
             if status:
                 raise error_for_status(status, last_error_message())
             return out
@@ -467,6 +467,9 @@ _from_buffer = ffi.from_buffer
 # hot paths pass (type, buffer, require_writable) positionally.
 _BYTES = ffi.typeof("char[]")
 _execute_buffers = lib.pygraph_compiled_partition_execute_buffers
+# One input, one output, no pointer lists: cffi would build a temporary C
+# array per list argument, which costs as much as a small call's work.
+_execute_unary = lib.pygraph_compiled_partition_execute_unary
 _default_stream_cache: list = []
 
 

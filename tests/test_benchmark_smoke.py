@@ -38,7 +38,9 @@ def quick_run(tmp_path_factory):
                "--min-sample-us", "5", "--json", str(json_path)]
     if HAS_MATPLOTLIB:
         command += ["--plot", str(png_path)]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    # cwd away from the checkout: `python -m` puts the working directory
+    # first on sys.path, where ./pygraph has no compiled module.
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=directory)
     assert completed.returncode == 0, completed.stderr
     with open(json_path, encoding="utf-8") as f:
         document = json.load(f)
@@ -134,7 +136,7 @@ def test_alpha_above_one_rules_out_the_maximum_formulation(tmp_path):
         [sys.executable, "-m", "pygraph.benchmarks.harness", "--quiet", "--alpha", "2", "--sizes", "257",
          "--dtypes", "f32,bf16", "--threads", "1", "--rounds", "1", "--min-sample-us", "5", "--no-torch",
          "--no-onednn", "--json", str(json_path)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert completed.returncode == 0, completed.stderr
     document = json.loads(json_path.read_text(encoding="utf-8"))

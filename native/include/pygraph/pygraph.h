@@ -508,6 +508,15 @@ PYGRAPH_API pygraph_status pygraph_compiled_partition_execute_buffers(const pygr
                                                                       size_t num_inputs, void *const *inputs,
                                                                       size_t num_outputs, void *const *outputs);
 
+/* execute_buffers for a compiled partition with one input and one output
+ * port (every LeakyReLU chain), without pointer arrays: the cheapest call,
+ * for bindings where building an array per call costs more than the work
+ * (from Python, about as much as the rest of a 100-element call).  Checks
+ * NULL data and overlap as execute does. */
+PYGRAPH_API pygraph_status pygraph_compiled_partition_execute_unary(const pygraph_compiled_partition *compiled,
+                                                                    const pygraph_stream *stream,
+                                                                    const void *input, void *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -426,6 +426,8 @@ pygraph_status pygraph_partition_compile(const pygraph_partition *partition, pyg
     created->has_inplace = chain_is_inplace(partition);
     created->input_name = pg_schema_input_name(partition->ops[0].schema, 0);
     created->output_name = pg_schema_output_name(partition->ops[partition->num_ops - 1].schema, 0);
+    snprintf(created->input_label, sizeof created->input_label, "input 0 (%s)", created->input_name);
+    snprintf(created->output_label, sizeof created->output_label, "output 0 (%s)", created->output_name);
     created->alphas = alphas;
     created->num_alphas = partition->num_ops;
     pg_lrelu_plan_init(&created->plan, input.data_type, input.ndims, input.dims, input.strides, output.strides,
@@ -622,9 +624,7 @@ pygraph_status pygraph_compiled_partition_execute(const pygraph_compiled_partiti
     pg_error_clear();
     pygraph_status status = check_call(compiled, stream, num_inputs, inputs, num_outputs, outputs, "execute");
     if (status != pygraph_success) return status;
-    char input_label[64], output_label[64];
-    snprintf(input_label, sizeof input_label, "input 0 (%s)", compiled->input_name);
-    snprintf(output_label, sizeof output_label, "output 0 (%s)", compiled->output_name);
+    const char *input_label = compiled->input_label, *output_label = compiled->output_label;
     const pygraph_tensor *src, *dst;
     status = find_tensor(num_inputs, inputs, compiled->input.id, "input", input_label, &src);
     if (status == pygraph_success) {
@@ -649,4 +649,14 @@ pygraph_status pygraph_compiled_partition_execute_buffers(const pygraph_compiled
         check_call(compiled, stream, num_inputs, inputs, num_outputs, outputs, "execute_buffers");
     if (status != pygraph_success) return status;
     return run(compiled, inputs[0], outputs[0], "execute_buffers");
+}
+
+pygraph_status pygraph_compiled_partition_execute_unary(const pygraph_compiled_partition *compiled,
+                                                        const pygraph_stream *stream, const void *input,
+                                                        void *output) {
+    pg_error_clear();
+    if (compiled == NULL || stream == NULL) {
+        return pg_error(pygraph_invalid_arguments, "execute_unary: %s is NULL", compiled ? "stream" : "compiled");
+    }
+    return run(compiled, input, output, "execute_unary");
 }

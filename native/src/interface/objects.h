@@ -75,6 +75,10 @@ struct pygraph_compiled_partition {
     int same_layout;
     const char *input_name;  /* schema names of the ports ("src", "dst") */
     const char *output_name;
+    /* "input 0 (src)", "output 0 (dst)": formatted once, at compile, so
+     * that execute formats nothing unless it fails. */
+    char input_label[48];
+    char output_label[48];
     int has_inplace; /* whether `inplace` is a pair the chain allows */
     pygraph_inplace_pair inplace;
     float *alphas; /* owned; the plan borrows it */
