@@ -14,10 +14,11 @@ from typing import Any, Optional
 import numpy as np
 
 from .arrays import as_ndarray, data_type_of
-from .errors import InvalidArgumentsError, InvalidDataTypeError
+from .errors import InvalidArgumentsError, InvalidDataTypeError, error_for_status
 from .graph import Graph
 from .logical_tensor import LogicalTensor
 from .op import Op
+from ._binding import ffi, last_error_message, lib
 from .partition import CompiledPartition
 from .schema import schema
 
@@ -26,7 +27,11 @@ __all__ = ["leaky_relu", "clear_cache", "cache_size", "CACHE_LIMIT"]
 #: Compiled partitions kept at most; the oldest is dropped first.
 CACHE_LIMIT = 256
 
-_cache: dict[tuple, CompiledPartition] = {}
+_cache: dict[tuple, tuple] = {}  # key -> _cache_entry(compiled)
+_empty = np.empty
+_from_buffer = ffi.from_buffer
+_BYTES = ffi.typeof("char[]")
+_execute_unary = lib.pygraph_compiled_partition_execute_unary
 _cache_lock = threading.Lock()
 
 
@@ -121,13 +126,36 @@ def leaky_relu(x: Any, alpha: float, out: Any = None) -> np.ndarray:
         if type(out) is not np.ndarray:
             out = as_ndarray(out, "leaky_relu: out")
         key = (x.dtype, x.shape, x.strides, out.dtype, out.shape, out.strides, key_alpha)
-    compiled = _cache.get(key)
-    if compiled is None:
-        compiled = _compile(x, alpha, out)
+    entry = _cache.get(key)
+    if entry is None:
+        entry = _cache_entry(_compile(x, alpha, out))
         with _cache_lock:
             while len(_cache) >= CACHE_LIMIT:
                 del _cache[next(iter(_cache))]
-            _cache[key] = compiled
-    # The key matched: x and out have the compiled dtypes, shapes and strides.
-    written = compiled._call_matched(x, out)
+            _cache[key] = entry
+    # The key matched: x and out have the compiled dtypes, shapes and
+    # strides, so a dense pair goes straight to the C call (the lean path of
+    # CompiledPartition, inlined: a method call here costs ~0.15 us).
+    compiled, handle, stream, dtype, shape = entry
+    if handle is not None:
+        if out is None:
+            out = _empty(shape, dtype)
+        try:
+            out_pointer = _from_buffer(_BYTES, out, True)
+        except ValueError:  # read-only: the general path words the refusal
+            return compiled(x, out)
+        status = _execute_unary(handle, stream, _from_buffer(x), out_pointer)
+        if status:
+            raise error_for_status(status, last_error_message())
+        return out if result is None else result
+    written = compiled(x, out)
     return written if result is None else result
+
+
+def _cache_entry(compiled: CompiledPartition) -> tuple:
+    """(compiled, handle, stream, dtype, shape): what a cached call needs,
+    with handle None when the ports are not dense (the general path runs)."""
+    lean = compiled._lean
+    if lean is None:
+        return (compiled, None, None, None, None)
+    return (compiled, compiled._ptr, compiled._stream_ptr, lean[0], lean[1])

@@ -384,10 +384,32 @@ class CompiledPartition(Handle):
         """
         lean = self._lean
         if lean is not None:
+            dtype, shape, in_strides, out_strides = lean
             if out is None:
-                out = _empty(lean[1], lean[0])
-            if self._run_lean(self._stream_ptr, x, out):
-                return out
+                out = _empty(shape, dtype)
+            # _run_lean's checks, inlined: calling it costs a third of a
+            # 100-element call (measured 1.29 -> 0.95 us).  Anything that
+            # does not match exactly falls through to the general path.
+            if (
+                type(x) is _ndarray
+                and type(out) is _ndarray
+                and x.shape == shape
+                and out.shape == shape
+                and x.strides == in_strides
+                and out.strides == out_strides
+                and (x.dtype is dtype or x.dtype == dtype)
+                and (out.dtype is dtype or out.dtype == dtype)
+                and self._ptr is not None
+            ):
+                try:
+                    out_pointer = _from_buffer(_BYTES, out, True)
+                except ValueError:  # read-only: the general path words the refusal
+                    pass
+                else:
+                    status = _execute_unary(self._ptr, self._stream_ptr, _from_buffer(x), out_pointer)
+                    if status:
+                        raise error_for_status(status, last_error_message())
+                    return out
         if not self._single:
             raise InvalidArgumentsError(
                 f"cp(x) needs a compiled partition with one input and one output; this one has "
@@ -426,23 +448,6 @@ class CompiledPartition(Handle):
         if status:
             raise error_for_status(status, last_error_message())
         return True
-
-    def _call_matched(self, x: np.ndarray, out: Optional[np.ndarray]) -> np.ndarray:
-        """cp(x, out) for arrays already known to have the compiled dtype,
-        shape and strides (leaky_relu's cache key says so)."""
-        lean, handle = self._lean, self._ptr
-        if lean is not None and handle is not None:
-            if out is None:
-                out = _empty(lean[1], lean[0])
-            try:
-                out_pointer = _from_buffer(_BYTES, out, True)
-            except ValueError:  # read-only: the general path words the refusal
-                return self(x, out)
-            status = _execute_unary(handle, self._stream_ptr, _from_buffer(x), out_pointer)
-            if status:
-                raise error_for_status(status, last_error_message())
-            return out
-        return self(x, out)
 
     @staticmethod
     def _new_output(port: _Port) -> np.ndarray:

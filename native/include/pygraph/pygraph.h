@@ -33,8 +33,9 @@
  *    until the next pygraph call on the same thread; a successful call leaves
  *    it empty.
  *  - Failure changes nothing.  A call that fails leaves every object and every
- *    output buffer as it was.  Handle out-parameters (T **) are set to NULL on
- *    failure; value out-parameters are left untouched.
+ *    output buffer as it was.  Pointer out-parameters (T ** and const T **)
+ *    are set to NULL on failure; value out-parameters (size_t *, int *, a
+ *    pygraph_logical_tensor *) are left untouched.
  *  - NULL.  pygraph_*_destroy(NULL) is a harmless no-op returning
  *    pygraph_success.  Any other NULL pointer argument that the comment does
  *    not allow is pygraph_invalid_arguments.
@@ -172,7 +173,8 @@ typedef enum pygraph_partition_policy {
 /* ========================================================================= */
 
 /* The message of the last failed pygraph call on this thread ("" after a
- * successful call).  Never NULL.  Thread-local; valid until the next pygraph
+ * successful call).  Caller-chosen strings (op names, kinds, attribute
+ * names) are cut to 120 bytes inside messages, at a UTF-8 boundary.  Never NULL.  Thread-local; valid until the next pygraph
  * call on this thread. */
 PYGRAPH_API const char *pygraph_last_error_message(void);
 
@@ -180,7 +182,9 @@ PYGRAPH_API const char *pygraph_last_error_message(void);
 PYGRAPH_API const char *pygraph_version(void);
 
 /* oneDNN's name of a status ("success", "invalid_arguments", ...), or
- * "unknown" for a value outside the enum.  Never NULL; static storage. */
+ * "unknown" for a value outside the enum.  Never NULL; static storage.
+ * This function and the three below return no status and leave the last
+ * error message alone (the library uses them while writing messages). */
 PYGRAPH_API const char *pygraph_status_name(pygraph_status status);
 
 /* oneDNN's name of a data type ("f32", "bf16", "undef", ...), or NULL for a
@@ -202,12 +206,13 @@ PYGRAPH_API pygraph_status pygraph_get_cpu_features(const char **features);
 
 /* The highest instruction set the kernels use now: "avx512", "avx2" or
  * "scalar".  It is the best one the CPU supports, capped by the environment
- * variable PYGRAPH_MAX_ISA (read once, at the first call that needs it) and
- * by pygraph_set_max_cpu_isa().  Static storage. */
+ * variable PYGRAPH_MAX_ISA (read once, at the first call that needs it;
+ * case-insensitive; an unknown value is ignored) and by
+ * pygraph_set_max_cpu_isa() — the lower cap wins.  Static storage. */
 PYGRAPH_API pygraph_status pygraph_get_cpu_isa(const char **isa);
 
 /* Caps the instruction set the kernels may use: "scalar", "avx2", "avx512"
- * or "best" (no cap).  Takes effect for every execution that starts after
+ * or "best" (removes this cap; PYGRAPH_MAX_ISA still applies).  Takes effect for every execution that starts after
  * the call, including executions of partitions compiled before it.  Every
  * level gives identical bits; this exists so each path is testable on one
  * machine.  An unknown name is pygraph_invalid_arguments.  Thread-safe. */
@@ -433,8 +438,10 @@ PYGRAPH_API pygraph_status pygraph_partition_get_output_ports(const pygraph_part
  * the dense layout in the src's stride order: dims sorted by decreasing
  * |src stride|, ties and extent-1 dims in row-major order.  A description
  * that contradicts the graph's (data type, known dims) is rejected like in
- * add_op.  An unsupported partition is pygraph_unimplemented.  `engine` must
- * be a cpu engine. */
+ * add_op (pygraph_invalid_graph).  An input of layout any is
+ * pygraph_invalid_arguments; an opaque layout, or an unsupported partition,
+ * is pygraph_unimplemented.  Output strides that make elements share
+ * memory are pygraph_invalid_shape.  `engine` must be a cpu engine. */
 PYGRAPH_API pygraph_status pygraph_partition_compile(const pygraph_partition *partition,
                                                      pygraph_compiled_partition **compiled, size_t num_inputs,
                                                      const pygraph_logical_tensor *inputs, size_t num_outputs,
