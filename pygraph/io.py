@@ -84,7 +84,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Iterable, Sequence, Union
 
@@ -282,6 +282,8 @@ def _decode_json(text: Union[str, bytes, bytearray]) -> tuple[Any, list[Problem]
         return None, [Problem("", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)]
     except RecursionError:
         return None, [Problem("", "invalid graph file: JSON nested too deeply (a graph file nests 6 levels)")]
+    except InvalidOperation:  # Decimal refuses an exponent beyond its context (|exp| > 999999)
+        return None, [Problem("", "invalid graph file: a number's exponent is out of any representable range")]
     except ValueError as exc:  # the only other refusal: an integer of more than 4300 digits
         if "digits" in str(exc):
             return None, [Problem("", "invalid graph file: a number has thousands of digits")]

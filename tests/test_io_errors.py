@@ -545,6 +545,13 @@ def test_huge_numbers():
         "graph[0].attrs.alpha.value",
         "attribute 'alpha' (f32): a number of 901 digits (at most 800 are read)",
     )
+    # An exponent beyond what Decimal represents (a fuzzer finding: it
+    # escaped as decimal.InvalidOperation).
+    (found,) = assert_refused("[1e3900000000000000000000]")
+    assert (found.path, found.message) == (
+        "",
+        "invalid graph file: a number's exponent is out of any representable range",
+    )
     # A long but reasonable decimal is read exactly.
     graph = pygraph.loads(
         '{"graph": [{"id": 0, "kind": "Custom", "inputs": [], "outputs": [], '

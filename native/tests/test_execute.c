@@ -340,6 +340,19 @@ static void test_zero_size(void) {
     void *null_buffers[1] = {NULL};
     CHECK_OK(pygraph_compiled_partition_execute_buffers(compiled, stream, 1, null_buffers, 1, null_buffers));
     CHECK_OK(pygraph_compiled_partition_destroy(compiled));
+
+    /* Extents whose product overflows int64, with a zero among them: still
+     * empty (a fuzzer finding: the kernel plan multiplied the extents
+     * before meeting the zero, a signed overflow). */
+    const int64_t huge_dims[3] = {(int64_t)1 << 40, (int64_t)1 << 40, 0};
+    pygraph_logical_tensor huge = tu_lt_strided(0, pygraph_data_type_f32, 3, huge_dims, (int64_t[]){1, 1, 1});
+    compiled = tu_compile_chain(engine, alphas, 1, huge, huge);
+    pygraph_logical_tensor huge_src = huge, huge_dst = huge;
+    huge_src.id = 100;
+    huge_dst.id = 101;
+    CHECK_OK(tu_execute1(compiled, stream, &huge_src, NULL, &huge_dst, NULL));
+    CHECK_OK(pygraph_compiled_partition_execute_unary(compiled, stream, NULL, NULL));
+    CHECK_OK(pygraph_compiled_partition_destroy(compiled));
 }
 
 static void test_in_place(void) {

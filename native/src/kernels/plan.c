@@ -78,9 +78,18 @@ void pg_lrelu_plan_init(pg_lrelu_plan *plan, pygraph_data_type data_type, int nd
     plan->alphas = alphas;
     plan->num_alphas = num_alphas;
 
+    /* A zero extent anywhere makes the tensor empty, whatever the other
+     * extents: look for it first, since the product of the others need not
+     * fit (the caller checks only the sizes of non-empty tensors). */
     int64_t num_elements = 1;
     for (int i = 0; i < ndims; ++i) {
-        num_elements *= dims[i]; /* the caller checked that it fits */
+        if (dims[i] == 0) {
+            num_elements = 0;
+            break;
+        }
+    }
+    for (int i = 0; i < ndims && num_elements != 0; ++i) {
+        num_elements *= dims[i]; /* non-empty: the caller checked that it fits */
     }
     plan->num_elements = num_elements;
     if (num_elements == 0) {
