@@ -57,9 +57,10 @@ Decisions where oneDNN or the SPEC are silent (also in the README):
 * bool attributes are written as 0/1 (oneDNN's reader takes nothing else);
   true/false are read too.  ``fpmath_mode_apply_to_int`` is written as the
   string ``"true"``/``"false"``, as oneDNN does.
-* Unknown dims are written as INT64_MIN; ``-1`` is read as unknown too.  A
-  stride of ``-1`` is a real (negative) stride: only INT64_MIN is an unknown
-  stride.  Strides are read only for a strided layout of known rank (and
+* Unknown dims and strides are written as INT64_MIN; ``-1`` is read as
+  unknown too (SPEC §5), so a file cannot describe a real stride of -1 (an
+  element stride oneDNN never writes; other negative strides are read as
+  given).  Strides are read only for a strided layout of known rank (and
   written as ``[INT64_MIN]`` otherwise).  oneDNN writes ``[INT64_MIN]`` for any shape that is not fully
   known, so that single-entry shape reads as unknown rank, and a 1-D
   tensor of unknown length is written the same way.
@@ -923,6 +924,8 @@ class _StructureReader:
         strides = [self.int64(item, path + (index,), "a stride") for index, item in enumerate(items)]
         if any(stride is None for stride in strides):
             return False
+        # -1 reads as unknown, as for dims (SPEC §5).
+        strides = [UNKNOWN_DIM if stride == -1 else stride for stride in strides]
         if strides == [UNKNOWN_DIM]:
             return "unknown"
         return strides

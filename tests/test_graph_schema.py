@@ -59,7 +59,7 @@ def test_what_pygraph_writes_follows_the_schema():
             pygraph.LogicalTensor(1, "bf16", (2, -1)),
             pygraph.LogicalTensor(2, "f16", (3, 4), layout_type="any"),
             pygraph.LogicalTensor(3, "s8", (), property_type="constant"),
-            pygraph.LogicalTensor(4, "f32", (5, 6), strides=(-1, None)),
+            pygraph.LogicalTensor(4, "f32", (5, 6), strides=(-2, None)),
         ],
         [pygraph.LogicalTensor(5, "u8", (1,))],
         original_kind="Custom",

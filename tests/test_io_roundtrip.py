@@ -343,22 +343,27 @@ def test_single_unknown_entry_shape_is_an_unknown_rank():
     assert graph.ops[0].inputs[0].shape is None
 
 
-def test_stride_minus_one_is_a_real_stride():
-    graph = pygraph.loads(
-        json.dumps(
+def test_stride_minus_one_reads_as_unknown_and_other_negative_strides_as_given():
+    """SPEC §5: unknown strides are INT64_MIN, -1 read too (as for dims)."""
+
+    def strides_read(stride):
+        text = json.dumps(
             {
                 "graph": [
                     {
                         "id": 0,
                         "kind": "Wildcard",
-                        "inputs": [{"id": 0, "dtype": "f32", "shape": [3], "stride": [-1]}],
+                        "inputs": [{"id": 0, "dtype": "f32", "shape": [3, 2], "stride": stride}],
                         "outputs": [],
                     }
                 ]
             }
         )
-    )
-    assert graph.ops[0].inputs[0].strides == (-1,)
+        return pygraph.loads(text).ops[0].inputs[0]
+
+    assert strides_read([-1, -1]).strides is None
+    assert "None" in repr(strides_read([-1, 1]))  # partly known: the first stride unknown
+    assert strides_read([-2, 1]).strides == (-2, 1)
 
 
 def test_strides_of_other_layouts_and_unknown_ranks_are_ignored():

@@ -651,6 +651,27 @@ static void test_messages_are_thread_local(void) {
     CHECK(pygraph_last_error_message()[0] == '\0');
 }
 
+/* A destroy between a failed call and the read of its message (what a
+ * binding's garbage collector does) leaves the message intact. */
+static void test_destroy_leaves_the_message_alone(void) {
+    pygraph_op *op = NULL;
+    pygraph_graph *graph = NULL;
+    pygraph_engine *other_engine = NULL;
+    pygraph_stream *other_stream = NULL;
+    REQUIRE_OK(pygraph_op_create(&op, 1, "LeakyReLU", "doomed"));
+    REQUIRE_OK(pygraph_graph_create(&graph, pygraph_engine_kind_cpu));
+    REQUIRE_OK(pygraph_engine_create(&other_engine, pygraph_engine_kind_cpu, 0));
+    REQUIRE_OK(pygraph_stream_create(&other_stream, other_engine));
+    CHECK_FAIL(pygraph_set_num_threads(-7), pygraph_invalid_arguments, "-7");
+    CHECK_OK(pygraph_op_destroy(op));
+    CHECK_OK(pygraph_graph_destroy(graph));
+    CHECK_OK(pygraph_stream_destroy(other_stream));
+    CHECK_OK(pygraph_engine_destroy(other_engine));
+    CHECK_OK(pygraph_partition_destroy(NULL));
+    CHECK_OK(pygraph_compiled_partition_destroy(NULL));
+    CHECK(strstr(pygraph_last_error_message(), "-7") != NULL);
+}
+
 int main(void) {
     REQUIRE_OK(pygraph_engine_create(&engine, pygraph_engine_kind_cpu, 0));
     REQUIRE_OK(pygraph_stream_create(&stream, engine));
@@ -663,6 +684,7 @@ int main(void) {
     test_partition_and_compile_calls();
     test_hostile_strings();
     test_messages_are_thread_local();
+    test_destroy_leaves_the_message_alone();
     CHECK_OK(pygraph_stream_destroy(stream));
     CHECK_OK(pygraph_engine_destroy(engine));
     return tu_finish("test_errors");

@@ -37,7 +37,9 @@
  *    are set to NULL on failure; value out-parameters (size_t *, int *, a
  *    pygraph_logical_tensor *) are left untouched.
  *  - NULL.  pygraph_*_destroy(NULL) is a harmless no-op returning
- *    pygraph_success.  Any other NULL pointer argument that the comment does
+ *    pygraph_success.  Destroy functions never fail and never change the
+ *    thread's message: a binding's garbage collector may run one between a
+ *    failed call and the read of that call's message.  Any other NULL pointer argument that the comment does
  *    not allow is pygraph_invalid_arguments.
  *  - Ownership.  Every handle returned through a T ** out-parameter is owned
  *    by the caller and released with the matching pygraph_T_destroy.  Objects
@@ -173,7 +175,7 @@ typedef enum pygraph_partition_policy {
 /* ========================================================================= */
 
 /* The message of the last failed pygraph call on this thread ("" after a
- * successful call).  Caller-chosen strings (op names, kinds, attribute
+ * successful call other than a destroy).  Caller-chosen strings (op names, kinds, attribute
  * names) are cut to 120 bytes inside messages, at a UTF-8 boundary.  Never NULL.  Thread-local; valid until the next pygraph
  * call on this thread. */
 PYGRAPH_API const char *pygraph_last_error_message(void);

@@ -441,7 +441,8 @@ pygraph_status pygraph_partition_compile(const pygraph_partition *partition, pyg
 /* ------------------------------------------------------------------------ */
 
 pygraph_status pygraph_compiled_partition_destroy(pygraph_compiled_partition *compiled) {
-    pg_error_clear();
+    /* No pg_error_clear(): a destroy may run from a garbage collector
+     * between a failed call and the read of its message (header). */
     if (compiled != NULL) {
         free(compiled->alphas);
         free(compiled);

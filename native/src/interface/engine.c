@@ -37,7 +37,8 @@ pygraph_status pygraph_engine_create(pygraph_engine **engine, pygraph_engine_kin
 }
 
 pygraph_status pygraph_engine_destroy(pygraph_engine *engine) {
-    pg_error_clear();
+    /* No pg_error_clear(): a destroy may run from a garbage collector
+     * between a failed call and the read of its message (header). */
     free(engine);
     return pygraph_success;
 }
@@ -64,7 +65,8 @@ pygraph_status pygraph_stream_create(pygraph_stream **stream, const pygraph_engi
 }
 
 pygraph_status pygraph_stream_destroy(pygraph_stream *stream) {
-    pg_error_clear();
+    /* No pg_error_clear(): a destroy may run from a garbage collector
+     * between a failed call and the read of its message (header). */
     free(stream);
     return pygraph_success;
 }

@@ -31,7 +31,8 @@ pygraph_status pygraph_graph_create(pygraph_graph **graph, pygraph_engine_kind k
 }
 
 pygraph_status pygraph_graph_destroy(pygraph_graph *graph) {
-    pg_error_clear();
+    /* No pg_error_clear(): a destroy may run from a garbage collector
+     * between a failed call and the read of its message (header). */
     if (graph != NULL) {
         pg_graph_model_free(&graph->model);
         free(graph->marked_outputs);

@@ -44,7 +44,8 @@ pygraph_status pygraph_op_create(pygraph_op **op, uint64_t id, const char *kind,
 }
 
 pygraph_status pygraph_op_destroy(pygraph_op *op) {
-    pg_error_clear();
+    /* No pg_error_clear(): a destroy may run from a garbage collector
+     * between a failed call and the read of its message (header). */
     if (op != NULL) {
         pg_op_record_free(&op->record);
         free(op);

@@ -67,7 +67,8 @@ pygraph_status pg_partition_create(pygraph_partition **partition, const pygraph_
 }
 
 pygraph_status pygraph_partition_destroy(pygraph_partition *partition) {
-    pg_error_clear();
+    /* No pg_error_clear(): a destroy may run from a garbage collector
+     * between a failed call and the read of its message (header). */
     free_partition(partition);
     return pygraph_success;
 }
