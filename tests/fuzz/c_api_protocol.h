@@ -85,7 +85,8 @@ enum fuzz_command {
     FUZZ_COMPILED_DESTROY,
     /* compiled, stream, mutation, seed -> pygraph_compiled_partition_execute */
     FUZZ_EXECUTE,
-    /* compiled, stream, mutation, seed -> pygraph_compiled_partition_execute_buffers */
+    /* compiled, stream, mutation, seed -> pygraph_compiled_partition_execute_buffers
+     * (or execute_unary, for one input and one output) */
     FUZZ_EXECUTE_BUFFERS,
     /* engine, action, kind, index -> engine create / destroy / get_kind */
     FUZZ_ENGINE,

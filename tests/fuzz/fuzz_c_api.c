@@ -158,7 +158,10 @@ static pygraph_status check_call(pygraph_status status, const char *call) {
     const char *message = pygraph_last_error_message();
     if (message == NULL) contract_violation(call, "pygraph_last_error_message() returned NULL");
     size_t length = strlen(message); /* ASan checks the string is terminated */
-    if (status == pygraph_success && length != 0) contract_violation(call, "success left a message");
+    /* Destroys leave the message as it was (header: a garbage collector may
+     * run one between a failed call and the read of its message). */
+    bool is_destroy = strstr(call, "_destroy") != NULL;
+    if (status == pygraph_success && length != 0 && !is_destroy) contract_violation(call, "success left a message");
     if (status != pygraph_success && length == 0) contract_violation(call, "failure without a message");
     return status;
 }
@@ -1184,8 +1187,15 @@ static void run_execute(fuzz_state *state, byte_reader *reader, bool lean) {
         void *in_data[FUZZ_MAX_PORTS + 1], *out_data[FUZZ_MAX_PORTS + 1];
         for (size_t i = 0; i <= num_in; ++i) in_data[i] = request->inputs[i].tensor.data;
         for (size_t i = 0; i <= num_out; ++i) out_data[i] = request->outputs[i].tensor.data;
-        status = pygraph_compiled_partition_execute_buffers(compiled, stream, pass_in, null_inputs_array ? NULL : in_data,
-                                                            pass_out, out_data);
+        if (pass_in == 1 && pass_out == 1 && !null_inputs_array && (choice & 0x80)) {
+            /* The single-port form takes the same two pointers without the
+             * arrays, under the same contract. */
+            call = "pygraph_compiled_partition_execute_unary";
+            status = pygraph_compiled_partition_execute_unary(compiled, stream, in_data[0], out_data[0]);
+        } else {
+            status = pygraph_compiled_partition_execute_buffers(compiled, stream, pass_in,
+                                                                null_inputs_array ? NULL : in_data, pass_out, out_data);
+        }
     } else {
         pygraph_tensor in_tensors[FUZZ_MAX_PORTS + 1], out_tensors[FUZZ_MAX_PORTS + 1];
         for (size_t i = 0; i <= num_in; ++i) in_tensors[i] = request->inputs[i].tensor;
