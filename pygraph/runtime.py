@@ -23,14 +23,18 @@ def cpu_features() -> list[str]:
 
 
 def cpu_isa() -> str:
-    """The instruction set the kernels use now: "avx512", "avx2" or "scalar"."""
+    """The instruction set the kernels use now: "avx512_bf16", "avx512", "avx2" or "scalar".
+
+    "avx512_bf16" (AVX-512 with AVX512_BF16) improves only the bf16 kernels;
+    f32 and f16 run their avx512 kernels there.
+    """
     text = ffi.new("const char **")
     check(lib.pygraph_get_cpu_isa(text))
     return ffi.string(text[0]).decode("ascii")
 
 
 def set_max_cpu_isa(isa: str) -> None:
-    """Cap the kernels' instruction set: "scalar", "avx2", "avx512" or "best" (no cap).
+    """Cap the kernels' instruction set: "scalar", "avx2", "avx512", "avx512_bf16" or "best" (no cap).
 
     Applies to every execution that starts afterwards (also of partitions
     compiled before); same bits at every level.  The environment variable

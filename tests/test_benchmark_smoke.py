@@ -52,7 +52,7 @@ def test_json_describes_the_machine_and_the_run(quick_run):
     assert document["format"] == harness.JSON_FORMAT
     machine = document["machine"]
     assert machine["cpu_model"] and machine["usable_cpus"] >= 1
-    assert machine["pygraph"]["cpu_isa"] in {"scalar", "avx2", "avx512"}
+    assert machine["pygraph"]["cpu_isa"] in {"scalar", "avx2", "avx512", "avx512_bf16"}
     assert set(machine["pygraph"]["kernels"]) == set(DTYPES)
     for name in DTYPES:
         assert name in machine["pygraph"]["kernels"][name]  # e.g. "bf16_lrelu__avx512"

@@ -31,7 +31,7 @@ def alpha_id(alpha):
 def isa_levels():
     """The ISA levels this machine can run, best last (capping selects each)."""
     best = pygraph.cpu_isa()
-    order = ["scalar", "avx2", "avx512"]
+    order = ["scalar", "avx2", "avx512", "avx512_bf16"]
     return order[: order.index(best) + 1] if best in order else ["scalar"]
 
 

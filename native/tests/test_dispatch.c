@@ -13,6 +13,7 @@ static int isa_rank(const char *isa) {
     if (strcmp(isa, "scalar") == 0) return 0;
     if (strcmp(isa, "avx2") == 0) return 1;
     if (strcmp(isa, "avx512") == 0) return 2;
+    if (strcmp(isa, "avx512_bf16") == 0) return 3;
     return -1;
 }
 

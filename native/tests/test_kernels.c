@@ -531,7 +531,10 @@ static void check_kernel_names(void) {
         if (strcmp(current_isa, "avx2") == 0 && !CHECK(strstr(name, "avx512") == NULL)) {
             fprintf(stderr, "  isa avx2 selected kernel %s\n", name);
         }
-        printf("  isa %-6s %-4s kernel %s\n", current_isa, type_name, name);
+        if (strcmp(current_isa, "avx512") == 0 && !CHECK(strstr(name, "avx512_bf16") == NULL)) {
+            fprintf(stderr, "  isa avx512 selected kernel %s\n", name);
+        }
+        printf("  isa %-11s %-4s kernel %s\n", current_isa, type_name, name);
     }
     const char *name = (const char *)1;
     CHECK_FAIL(pygraph_get_kernel_name(pygraph_data_type_s8, &name), pygraph_invalid_data_type, "s8");
@@ -549,12 +552,13 @@ int main(void) {
 
     /* Which levels can run here: the cap is honoured exactly when the CPU
      * has the level, and "best" gives the highest one. */
-    const char *levels[3] = {"scalar", "avx2", "avx512"};
-    int supported[3] = {0, 0, 0};
+    enum { num_levels = 4 };
+    const char *levels[num_levels] = {"scalar", "avx2", "avx512", "avx512_bf16"};
+    int supported[num_levels] = {0};
     const char *best = NULL;
     REQUIRE_OK(pygraph_set_max_cpu_isa("best"));
     REQUIRE_OK(pygraph_get_cpu_isa(&best));
-    for (int l = 0; l < 3; l++) {
+    for (int l = 0; l < num_levels; l++) {
         const char *isa = NULL;
         REQUIRE_OK(pygraph_set_max_cpu_isa(levels[l]));
         REQUIRE_OK(pygraph_get_cpu_isa(&isa));
@@ -562,13 +566,16 @@ int main(void) {
         if (!supported[l]) printf("isa %s: not supported by this CPU (capped to %s), skipped\n", levels[l], isa);
     }
     CHECK(supported[0]);
-    int highest = supported[2] ? 2 : supported[1] ? 1 : 0;
+    int highest = 0;
+    for (int l = 0; l < num_levels; l++) {
+        if (supported[l]) highest = l;
+    }
     CHECK(strcmp(best, levels[highest]) == 0);
 
     large_case large[3];
     for (int t = 0; t < 3; t++) large[t] = make_large_case(all_types[t]);
 
-    for (int l = 0; l < 3; l++) {
+    for (int l = 0; l < num_levels; l++) {
         if (!supported[l]) continue;
         current_isa = levels[l];
         REQUIRE_OK(pygraph_set_max_cpu_isa(current_isa));

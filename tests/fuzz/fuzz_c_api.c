@@ -1321,10 +1321,10 @@ static void run_global(byte_reader *reader) {
         break;
     }
     case 5: {
-        static const char *const isas[] = {"best", "scalar", "avx2", "avx512", "", "AVX2", "sse", NULL};
+        static const char *const isas[] = {"best", "scalar", "avx2", "avx512", "", "AVX512_BF16", "sse", NULL};
         const char *isa = isas[value % 8];
         pygraph_status status = check_call(pygraph_set_max_cpu_isa(isa), "pygraph_set_max_cpu_isa");
-        /* "AVX2" may be accepted (names may be case-insensitive, as oneDNN's are) */
+        /* "AVX512_BF16" may be accepted (names may be case-insensitive, as oneDNN's are) */
         bool unknown = isa == NULL || strcmp(isa, "") == 0 || strcmp(isa, "sse") == 0;
         if (unknown && status == pygraph_success) contract_violation("pygraph_set_max_cpu_isa", "accepted an unknown name");
         break;

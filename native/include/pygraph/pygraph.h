@@ -203,18 +203,20 @@ PYGRAPH_API size_t pygraph_data_type_size(pygraph_data_type data_type);
 
 /* The CPU features pygraph detected and may use (checked together with OS
  * support for the register state), as a space-separated list such as
- * "avx2 f16c avx512f avx512bw avx512vl".  Static storage. */
+ * "avx2 f16c avx512f avx512bw avx512vl avx512_bf16".  Static storage. */
 PYGRAPH_API pygraph_status pygraph_get_cpu_features(const char **features);
 
-/* The highest instruction set the kernels use now: "avx512", "avx2" or
- * "scalar".  It is the best one the CPU supports, capped by the environment
+/* The highest instruction set the kernels use now, from the top:
+ * "avx512_bf16" (AVX-512 with AVX512_BF16, used by the bf16 kernels; the
+ * others run their avx512 kernels), "avx512" (F, BW, VL), "avx2" (with
+ * F16C) or "scalar".  It is the best one the CPU supports, capped by the environment
  * variable PYGRAPH_MAX_ISA (read once, at the first call that needs it;
  * case-insensitive; an unknown value is ignored) and by
  * pygraph_set_max_cpu_isa() — the lower cap wins.  Static storage. */
 PYGRAPH_API pygraph_status pygraph_get_cpu_isa(const char **isa);
 
-/* Caps the instruction set the kernels may use: "scalar", "avx2", "avx512"
- * or "best" (removes this cap; PYGRAPH_MAX_ISA still applies).  Takes effect for every execution that starts after
+/* Caps the instruction set the kernels may use: "scalar", "avx2", "avx512",
+ * "avx512_bf16" or "best" (removes this cap; PYGRAPH_MAX_ISA still applies).  Takes effect for every execution that starts after
  * the call, including executions of partitions compiled before it.  Every
  * level gives identical bits; this exists so each path is testable on one
  * machine.  An unknown name is pygraph_invalid_arguments.  Thread-safe. */

@@ -34,6 +34,7 @@ static const char *const isa_names[pg_isa_count] = {
     [pg_isa_scalar] = "scalar",
     [pg_isa_avx2] = "avx2",
     [pg_isa_avx512] = "avx512",
+    [pg_isa_avx512_bf16] = "avx512_bf16",
 };
 
 /* Set once by detect(); read-only afterwards. */
@@ -123,6 +124,7 @@ static void detect(void)
     unsigned int eax, ebx, ecx, edx;
     bool os_saves_ymm = false, os_saves_zmm = false, has_f16c = false;
     bool has_avx2 = false, has_avx512f = false, has_avx512bw = false, has_avx512vl = false;
+    bool has_avx512_bf16 = false;
     if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
         bool has_osxsave = (ecx >> 27) & 1u;
         bool has_avx = (ecx >> 28) & 1u;
@@ -138,6 +140,9 @@ static void detect(void)
         has_avx512f = (ebx >> 16) & 1u;
         has_avx512bw = (ebx >> 30) & 1u;
         has_avx512vl = (ebx >> 31) & 1u;
+        if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
+            has_avx512_bf16 = (eax >> 5) & 1u;
+        }
     }
     bool avx2_usable = os_saves_ymm && has_avx2 && has_f16c;
     bool avx512_usable = avx2_usable && os_saves_zmm && has_avx512f && has_avx512bw && has_avx512vl;
@@ -155,6 +160,9 @@ static void detect(void)
         if (has_avx512vl) {
             append_feature("avx512vl");
         }
+        if (has_avx512_bf16) {
+            append_feature("avx512_bf16");
+        }
     }
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
     if (avx2_usable) {
@@ -166,7 +174,13 @@ static void detect(void)
         best_supported_isa = pg_isa_avx512;
     }
 #endif
+#if defined(PYGRAPH_HAVE_AVX512_BF16_KERNELS)
+    if (avx512_usable && has_avx512_bf16) {
+        best_supported_isa = pg_isa_avx512_bf16;
+    }
+#endif
     (void)avx512_usable;
+    (void)has_avx512_bf16;
 #endif /* PG_X86 */
 
     streaming_min_bytes = streaming_crossover_bytes();
@@ -205,6 +219,13 @@ int64_t pg_streaming_min_bytes(void)
 const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype)
 {
     switch (pg_current_isa()) {
+#if defined(PYGRAPH_HAVE_AVX512_BF16_KERNELS)
+    case pg_isa_avx512_bf16:
+        if (pg_lrelu_kernels_avx512_bf16[dtype].name != NULL) {
+            return &pg_lrelu_kernels_avx512_bf16[dtype];
+        }
+        return &pg_lrelu_kernels_avx512[dtype];
+#endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
     case pg_isa_avx512: return &pg_lrelu_kernels_avx512[dtype];
 #endif
@@ -248,7 +269,7 @@ pygraph_status pygraph_set_max_cpu_isa(const char *isa)
     if (level < 0) {
         return pg_error(pygraph_invalid_arguments,
                         "pygraph_set_max_cpu_isa: unknown instruction set \"%s\"; expected one of scalar, avx2, "
-                        "avx512, best",
+                        "avx512, avx512_bf16, best",
                         isa);
     }
     atomic_store_explicit(&user_cap, level, memory_order_relaxed);

@@ -27,7 +27,8 @@ typedef enum pg_isa {
     pg_isa_scalar = 0,
     pg_isa_avx2 = 1,   /* AVX2 + F16C (no FMA: every multiply rounds on its own) */
     pg_isa_avx512 = 2, /* AVX-512 F + BW + VL */
-    pg_isa_count = 3
+    pg_isa_avx512_bf16 = 3, /* + AVX512_BF16 (bf16 kernels only; the rest fall back to avx512) */
+    pg_isa_count = 4
 } pg_isa;
 
 /* The dtypes LeakyReLU computes on, as a dense index into kernel tables. */
@@ -68,6 +69,11 @@ extern const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count];
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
 extern const pg_lrelu_kernels pg_lrelu_kernels_avx512[pg_lrelu_dtype_count];
+#endif
+/* Entries a level does not improve on are NULL-named: the level below
+ * serves them. */
+#if defined(PYGRAPH_HAVE_AVX512_BF16_KERNELS)
+extern const pg_lrelu_kernels pg_lrelu_kernels_avx512_bf16[pg_lrelu_dtype_count];
 #endif
 
 /* Dispatch (dispatch.c).  The ISA level kernels use now: the best the CPU
