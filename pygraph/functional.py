@@ -144,7 +144,9 @@ def leaky_relu(x: Any, alpha: float, out: Any = None) -> np.ndarray:
             out_pointer = _from_buffer(_BYTES, out, True)
         except ValueError:  # read-only: the general path words the refusal
             return compiled(x, out)
-        status = _execute_unary(handle, stream, _from_buffer(x), out_pointer)
+        # In place, one buffer export serves both (0.16 us).
+        x_pointer = out_pointer if x is out else _from_buffer(x)
+        status = _execute_unary(handle, stream, x_pointer, out_pointer)
         if status:
             raise error_for_status(status, last_error_message())
         return out if result is None else result

@@ -406,7 +406,9 @@ class CompiledPartition(Handle):
                 except ValueError:  # read-only: the general path words the refusal
                     pass
                 else:
-                    status = _execute_unary(self._ptr, self._stream_ptr, _from_buffer(x), out_pointer)
+                    # In place, one buffer export serves both (0.16 us).
+                    x_pointer = out_pointer if x is out else _from_buffer(x)
+                    status = _execute_unary(self._ptr, self._stream_ptr, x_pointer, out_pointer)
                     if status:
                         raise error_for_status(status, last_error_message())
                     return out
