@@ -140,7 +140,8 @@ static void detect(void)
         has_avx512f = (ebx >> 16) & 1u;
         has_avx512bw = (ebx >> 30) & 1u;
         has_avx512vl = (ebx >> 31) & 1u;
-        if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
+        unsigned int max_subleaf = eax;
+        if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
             has_avx512_bf16 = (eax >> 5) & 1u;
         }
     }

@@ -37,7 +37,7 @@
 #define PG_MIN_ELEMENTS_PER_THREAD (16 * 1024)
 
 /* Chunks per thread: more chunks balance a worker that starts late or is
- * preempted; each chunk costs one atomic increment. */
+ * preempted; each chunk costs one compare-exchange on its range's counter. */
 #define PG_CHUNKS_PER_THREAD 8
 
 /* Chunk lengths are multiples of this many elements, so every chunk of a

@@ -316,12 +316,18 @@ static void *worker_main(void *argument)
 {
     const int participant = (int)(intptr_t)argument + 1;
     pool *p = &the_pool;
-    uint32_t seen_sequence = atomic_load_explicit(&p->job_sequence, memory_order_acquire);
+    /* Odd: no published sequence equals it, so a new worker looks at the
+     * job published as it starts (often the one that started it). */
+    uint32_t seen_sequence = 1;
     uint32_t seen_generation = 0; /* jobs are numbered from 1 */
     for (;;) {
         job j;
         uint32_t sequence;
-        if (read_job(&j, &sequence) && sequence != seen_sequence) {
+        if (!read_job(&j, &sequence)) {
+            sched_yield(); /* a publication in progress: its caller may need this CPU */
+            continue;
+        }
+        if (sequence != seen_sequence) {
             seen_sequence = sequence;
             if (j.generation != seen_generation && participant < j.participants) {
                 seen_generation = j.generation;
