@@ -1263,22 +1263,30 @@ def graph_ports(ops: Sequence[Any], marked: Iterable[int] = ()) -> tuple[list[in
     Inputs are tensors some op consumes and no op produces; outputs are
     tensors no op but End consumes (never consumed, or consumed by End) and
     the tensors in `marked` (``Graph.output_ids``, a file's output_ports).
+    Outputs are ordered by where they are produced (then, for a graph input
+    that is also an output, where it is first consumed), never by why they
+    are outputs: reading the ports back marks them all, and writing again
+    must give the same order (the graph-loader fuzzer found an End-consumed
+    tensor that moved when it came back marked).
     """
     produced = {lt.id for op in ops for lt in op.outputs}
     consumed_by_compute = {lt.id for op in ops if op.kind.value != "End" for lt in op.inputs}
     marked = list(marked)
-    marked_set = set(marked)
+    is_output = set(marked)
+    is_output.update(lt.id for op in ops if op.kind.value == "End" for lt in op.inputs)
+    is_output.update(produced - consumed_by_compute)
     inputs: dict[int, None] = {}
     outputs: dict[int, None] = {}
     for op in ops:
         for lt in op.inputs:
             if lt.id not in produced:
                 inputs.setdefault(lt.id)
-        if op.kind.value == "End":
-            for lt in op.inputs:
-                outputs.setdefault(lt.id)
         for lt in op.outputs:
-            if lt.id not in consumed_by_compute or lt.id in marked_set:
+            if lt.id in is_output:
+                outputs.setdefault(lt.id)
+    for op in ops:  # outputs no op produces: graph inputs passed through
+        for lt in op.inputs:
+            if lt.id in is_output:
                 outputs.setdefault(lt.id)
     for tensor_id in marked:
         outputs.setdefault(tensor_id)
