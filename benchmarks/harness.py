@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="leave oneDNN out even when its library is found (see README)")
     parser.add_argument("--json", metavar="PATH", help="write every raw number and the machine to PATH")
     parser.add_argument("--plot", metavar="PNG", help="draw GB/s against size to PNG (needs matplotlib)")
+    parser.add_argument("--markdown", metavar="PATH",
+                        help="write Markdown tables of cp(x, out=...) per placement and thread count to PATH")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
 
@@ -366,6 +368,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.plot:
         report.plot(document["groups"], args.plot, document["machine"])
         print(f"wrote {args.plot}")
+    if args.markdown:
+        report.write_markdown(document["groups"], args.markdown)
+        print(f"wrote {args.markdown}")
     return 0
 
 

@@ -191,6 +191,46 @@ def print_summary(rows: list[dict], out: TextIO) -> None:
                   f"{scaling if row['threads'] > 1 else '':>34}\n")
 
 
+def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -> None:
+    """The README's tables: per placement and thread count, one row per
+    dtype and size for the pygraph implementation `key` (default
+    ``cp(x, out=...)``), with its ratios; runs with more than one thread
+    also get the speedup over the same size on one thread."""
+    one_thread = {(g["dtype"], g["n"], g["placement"]): g for g in groups if g["threads"] == 1}
+    dtype_order = {name: i for i, name in enumerate(("f32", "bf16", "f16"))}
+
+    def median_of(group: Optional[dict]) -> Optional[float]:
+        record = next((r for r in group["implementations"] if r["key"] == key), None) if group else None
+        return record["median_ns"] if record else None
+
+    lines = []
+    for placement, text in PLACEMENT_TEXT.items():
+        for threads in sorted({g["threads"] for g in groups if g["placement"] == placement}):
+            members = [g for g in groups if g["placement"] == placement and g["threads"] == threads]
+            members.sort(key=lambda g: (dtype_order.get(g["dtype"], len(dtype_order)), g["n"]))
+            scaling = threads > 1
+            lines += ["", f"{text}, {_threads_text(threads)}:", "",
+                      "| dtype | n | µs/call | GB/s | of the limit | vs torch | vs NumPy |"
+                      + (" vs 1 thread |" if scaling else ""),
+                      "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if scaling else "")]
+            for group in members:
+                median = median_of(group)
+                if median is None:
+                    continue
+                ratio = group["ratios"][key]
+                vs = ratio.get("vs", {})
+                cells = [group["dtype"], format_size(group["n"]), f"{median / 1000:.2f}",
+                         f"{gb_per_s(group['bytes_per_call'], median):.1f}", _fmt_ratio(ratio["of_limit"], True),
+                         f"{vs['torch']:.2f}×" if "torch" in vs else "-",
+                         f"{vs['numpy']:.1f}×" if "numpy" in vs else "-"]
+                if scaling:
+                    base = median_of(one_thread.get((group["dtype"], group["n"], placement)))
+                    cells.append(f"{base / median:.2f}×" if base else "-")
+                lines.append("| " + " | ".join(cells) + " |")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines).lstrip("\n") + "\n")
+
+
 def write_json(path: str, document: dict) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(document, f, indent=1)

@@ -35,7 +35,7 @@ def quick_run(tmp_path_factory):
     png_path = directory / "bench.png"
     command = [sys.executable, "-m", "pygraph.benchmarks.harness", "--quick", "--quiet",
                "--sizes", ",".join(map(str, SIZES)), "--threads", "1,2", "--rounds", "3",
-               "--min-sample-us", "5", "--json", str(json_path)]
+               "--min-sample-us", "5", "--json", str(json_path), "--markdown", str(directory / "bench.md")]
     if HAS_MATPLOTLIB:
         command += ["--plot", str(png_path)]
     # cwd away from the checkout: `python -m` puts the working directory
@@ -156,6 +156,18 @@ def test_table_and_plot_are_written(quick_run):
     assert "of limit" in stdout and "vs torch" in stdout and "Summary" in stdout
     if HAS_MATPLOTLIB:
         assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_markdown_tables_have_a_row_per_dtype_and_size(quick_run):
+    document, _, png_path = quick_run
+    text = (png_path.parent / "bench.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| dtype")]
+    assert len(rows) == len(document["groups"])  # every (dtype, n, threads, placement) once
+    assert "in place (x = leaky_relu(x)), 2 threads:" in text
+    header_2_threads = text.split("2 threads:")[1].splitlines()[2]
+    assert header_2_threads.endswith("vs 1 thread |")
+    for row in rows:
+        assert row.count("|") in (8, 9) and row.split("|")[1].strip() in DTYPES
 
 
 def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch, capsys, tmp_path):
