@@ -202,10 +202,14 @@ static element_span span_of(const pygraph_logical_tensor *lt) {
         if (lt->dims[d] < 0) return span; /* unknown or negative */
     }
     for (int d = 0; d < lt->ndims; ++d) {
-        span.count *= lt->dims[d];
-        if (span.count > SPAN_LIMIT) {
+        /* Saturate before multiplying: SPAN_LIMIT times a dim near 2^63
+         * would overflow even __int128 (found by this fuzzer's UBSan). */
+        __int128 dim = lt->dims[d];
+        if (dim != 0 && span.count > SPAN_LIMIT / dim) {
             span.count = SPAN_LIMIT;
             span.fits = false;
+        } else {
+            span.count *= dim;
         }
     }
     span.known = true;
@@ -216,7 +220,11 @@ static element_span span_of(const pygraph_logical_tensor *lt) {
             span.known = false;
             return span;
         }
+        /* |reach| < 2^126; clamped so that twelve of them still add up
+         * exactly (anything beyond SPAN_LIMIT does not fit anyway). */
         __int128 reach = (__int128)(lt->dims[d] - 1) * lt->strides[d];
+        if (reach > SPAN_LIMIT) reach = SPAN_LIMIT + 1;
+        if (reach < -SPAN_LIMIT) reach = -SPAN_LIMIT - 1;
         if (reach > 0) span.highest += reach;
         else span.lowest += reach;
     }
