@@ -39,18 +39,9 @@ if ! clang -fsanitize=fuzzer,address,undefined "$probe" -o "$out/probe_fuzzer" 2
   clang -fsanitize=fuzzer,address,undefined "$probe" -o "$out/probe_fuzzer"
 fi
 
-# meson and ninja: from the main venv when tests/run.sh made one, else our own.
-main_venv=${PYGRAPH_VENV:-.venv}
-case $main_venv in /*) ;; *) main_venv=$root/$main_venv ;; esac
-if ! command -v meson >/dev/null || ! command -v ninja >/dev/null; then
-  if [ -x "$main_venv/bin/meson" ]; then
-    PATH="$main_venv/bin:$PATH"
-  else
-    python3 -m venv "$out/tools"
-    "$out/tools/bin/pip" install --quiet meson ninja
-    PATH="$out/tools/bin:$PATH"
-  fi
-fi
+# meson and ninja (and $main_venv): see build_tools.sh.
+# shellcheck source=build_tools.sh
+. "$root/.ci/build_tools.sh"
 
 # --- c_api: build ---------------------------------------------------------
 started=$SECONDS

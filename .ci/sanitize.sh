@@ -27,19 +27,9 @@ out=${PYGRAPH_SANITIZE_DIR:-build-sanitize}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# meson and ninja: from the main venv when tests/run.sh made one, else from
-# a small venv of our own (a fresh machine has neither).
-main_venv=${PYGRAPH_VENV:-.venv}
-case $main_venv in /*) ;; *) main_venv=$root/$main_venv ;; esac
-if ! command -v meson >/dev/null || ! command -v ninja >/dev/null; then
-  if [ -x "$main_venv/bin/meson" ]; then
-    PATH="$main_venv/bin:$PATH"
-  else
-    python3 -m venv "$out/tools"
-    "$out/tools/bin/pip" install --quiet meson ninja
-    PATH="$out/tools/bin:$PATH"
-  fi
-fi
+# meson and ninja (and $main_venv): see build_tools.sh.
+# shellcheck source=build_tools.sh
+. "$root/.ci/build_tools.sh"
 
 asan_runtime=$(gcc -print-file-name=libasan.so)
 if [ ! -e "$asan_runtime" ]; then

@@ -39,15 +39,18 @@ static void put_u64(program *p, uint64_t value) {
     for (int i = 0; i < 8; ++i) put(p, (int)((value >> (8 * i)) & 0xFF));
 }
 
-/* The operand byte that makes pick_dim() return `value`. */
-static void put_dim(program *p, int64_t value) {
-    if (value >= 0 && value <= 5) {
-        put(p, (int)value);
+/* The operand bytes that make a pick_* decoder return `value`: a small
+ * value is its own byte (value - small_min), a listed special value the
+ * byte `special_base` + its index, anything else 0xFF and 8 raw bytes. */
+static void put_operand(program *p, int64_t value, int64_t small_min, int64_t small_max, const int64_t *specials,
+                        int num_specials, int special_base) {
+    if (value >= small_min && value <= small_max) {
+        put(p, (int)(value - small_min));
         return;
     }
-    for (int i = 0; i < FUZZ_SPECIAL_DIMS_LEN; ++i) {
-        if (fuzz_special_dims[i] == value && FUZZ_SMALL_DIM_LIMIT + i < 0xFF) {
-            put(p, FUZZ_SMALL_DIM_LIMIT + i);
+    for (int i = 0; i < num_specials; ++i) {
+        if (specials[i] == value && special_base + i < 0xFF) {
+            put(p, special_base + i);
             return;
         }
     }
@@ -55,20 +58,14 @@ static void put_dim(program *p, int64_t value) {
     put_u64(p, (uint64_t)value);
 }
 
+/* The operand byte that makes pick_dim() return `value`. */
+static void put_dim(program *p, int64_t value) {
+    put_operand(p, value, 0, 5, fuzz_special_dims, FUZZ_SPECIAL_DIMS_LEN, FUZZ_SMALL_DIM_LIMIT);
+}
+
 /* The operand byte that makes pick_stride() return `value`. */
 static void put_stride(program *p, int64_t value) {
-    if (value >= -8 && value <= 8) {
-        put(p, (int)(value + 8));
-        return;
-    }
-    for (int i = 0; i < FUZZ_SPECIAL_STRIDES_LEN; ++i) {
-        if (fuzz_special_strides[i] == value && FUZZ_SMALL_STRIDE_LIMIT + i < 0xFF) {
-            put(p, FUZZ_SMALL_STRIDE_LIMIT + i);
-            return;
-        }
-    }
-    put(p, 0xFF);
-    put_u64(p, (uint64_t)value);
+    put_operand(p, value, -8, 8, fuzz_special_strides, FUZZ_SPECIAL_STRIDES_LEN, FUZZ_SMALL_STRIDE_LIMIT);
 }
 
 enum { DT_F32 = 0, DT_BF16 = 1, DT_F16 = 2, DT_UNDEF = 3, DT_S32 = 4 };
