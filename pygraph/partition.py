@@ -214,7 +214,7 @@ class CompiledPartition(Handle):
     _outputs: tuple["_Port", ...]
     _inplace: list[tuple[int, int]]
     _single: bool
-    _lean: Optional[tuple[np.dtype, tuple[int, ...], tuple[int, ...], tuple[int, ...]]]
+    _lean: Optional[tuple[np.dtype, tuple[int, ...]]]
     _stream_ptr: Any
 
     def __init__(self) -> None:
@@ -233,13 +233,13 @@ class CompiledPartition(Handle):
         check(lib.pygraph_compiled_partition_get_inplace_ports(owned_ptr, count, pairs))
         self._inplace = [(int(pairs[0][i].input_id), int(pairs[0][i].output_id)) for i in range(count[0])]
         self._single = len(self._inputs) == 1 and len(self._outputs) == 1
-        # cp(x, out=y)'s lean path: one dense input and output, compared by
-        # (dtype, shape, byte strides) and passed as bare pointers.
+        # cp(x, out=y)'s lean path: one C-contiguous input and output of one
+        # dtype, compared by (dtype, shape) and passed as bare pointers.
         self._lean = None
         if self._single and self._inputs[0].contiguous and self._outputs[0].contiguous:
             src, dst = self._inputs[0], self._outputs[0]
-            if src.dtype == dst.dtype:
-                self._lean = (src.dtype, src.shape, src.byte_strides, dst.byte_strides)
+            if src.dtype == dst.dtype and src.shape == dst.shape:
+                self._lean = (src.dtype, src.shape)
         self._stream_ptr = _default_stream_pointer()  # cp(x) runs on the default stream
         return self
 
@@ -384,30 +384,31 @@ class CompiledPartition(Handle):
         """
         lean = self._lean
         if lean is not None:
-            dtype, shape, in_strides, out_strides = lean
+            dtype, shape = lean
             if out is None:
                 out = _empty(shape, dtype)
             # _run_lean's checks, inlined: calling it costs a third of a
-            # 100-element call (measured 1.29 -> 0.95 us).  Anything that
-            # does not match exactly falls through to the general path.
+            # 100-element call.  Strides need no check: from_buffer takes
+            # only C-contiguous arrays, and those agree with the (dense)
+            # compiled strides wherever strides matter.  Anything that does
+            # not match exactly falls through to the general path.
             if (
                 type(x) is _ndarray
-                and type(out) is _ndarray
                 and x.shape == shape
-                and out.shape == shape
-                and x.strides == in_strides
-                and out.strides == out_strides
                 and (x.dtype is dtype or x.dtype == dtype)
-                and (out.dtype is dtype or out.dtype == dtype)
+                and (
+                    x is out  # in place: one array, checked once
+                    or (type(out) is _ndarray and out.shape == shape and (out.dtype is dtype or out.dtype == dtype))
+                )
                 and self._ptr is not None
             ):
                 try:
                     out_pointer = _from_buffer(_BYTES, out, True)
-                except ValueError:  # read-only: the general path words the refusal
-                    pass
-                else:
                     # In place, one buffer export serves both (0.16 us).
                     x_pointer = out_pointer if x is out else _from_buffer(x)
+                except _BUFFER_REFUSALS:  # read-only or not C-contiguous: the general path words it
+                    pass
+                else:
                     status = _execute_unary(self._ptr, self._stream_ptr, x_pointer, out_pointer)
                     if status:
                         raise error_for_status(status, last_error_message())
@@ -423,18 +424,16 @@ class CompiledPartition(Handle):
         return out
 
     def _run_lean(self, stream_ptr: Any, x: Any, out: Any) -> bool:
-        """Execute on one dense NumPy input and output laid out exactly as
-        compiled, passing bare pointers; False (nothing done) for anything
-        else, which the general path then checks and words."""
+        """Execute on one C-contiguous NumPy input and output of the compiled
+        dtype and shape, passing bare pointers; False (nothing done) for
+        anything else, which the general path then checks and words."""
         lean = self._lean
         if lean is None or type(x) is not _ndarray or type(out) is not _ndarray:
             return False
-        dtype, shape, in_strides, out_strides = lean
+        dtype, shape = lean
         if not (
             x.shape == shape
             and out.shape == shape
-            and x.strides == in_strides
-            and out.strides == out_strides
             and (x.dtype is dtype or x.dtype == dtype)
             and (out.dtype is dtype or out.dtype == dtype)
         ):
@@ -444,9 +443,10 @@ class CompiledPartition(Handle):
             return False
         try:
             out_pointer = _from_buffer(_BYTES, out, True)
-        except ValueError:  # read-only
+            x_pointer = out_pointer if x is out else _from_buffer(x)
+        except _BUFFER_REFUSALS:
             return False
-        status = _execute_unary(handle, stream_ptr, _from_buffer(x), out_pointer)
+        status = _execute_unary(handle, stream_ptr, x_pointer, out_pointer)
         if status:
             raise error_for_status(status, last_error_message())
         return True
@@ -473,6 +473,10 @@ _from_buffer = ffi.from_buffer
 # from_buffer's keyword argument costs more than the rest of the call: the
 # hot paths pass (type, buffer, require_writable) positionally.
 _BYTES = ffi.typeof("char[]")
+# What from_buffer raises for a read-only output (require_writable) and for
+# an array that is not C-contiguous: NumPy's buffer export refuses a simple
+# (stride-less) view of one with ValueError; cffi's own check, TypeError.
+_BUFFER_REFUSALS = (ValueError, TypeError, BufferError)
 _execute_buffers = lib.pygraph_compiled_partition_execute_buffers
 # One input, one output, no pointer lists: cffi would build a temporary C
 # array per list argument, which costs as much as a small call's work.

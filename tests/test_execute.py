@@ -240,6 +240,37 @@ def test_negative_output_strides(stream):
     assert fresh.strides == out.strides and reference.same_bits(fresh, out)
 
 
+def test_call_checks_the_layout_of_arrays_that_are_not_c_contiguous():
+    # cp(x, out=y) checks dtype and shape itself and leaves strides to
+    # ffi.from_buffer, which exports only C-contiguous arrays: an array of the
+    # right shape laid out otherwise must reach the general path's refusal.
+    compiled, x = setup(shape=(3, 4))
+    wide = np.full((3, 8), SENTINEL, np.float32)
+    for bad_x in (np.asfortranarray(x), np.repeat(x, 2, axis=1)[:, ::2]):
+        y = sentinel_like(x)
+        with pytest.raises(pygraph.InvalidShapeError, match="stride"):
+            compiled(bad_x, out=y)
+        assert untouched(y)
+    for bad_out in (np.asfortranarray(sentinel_like(x)), wide[:, ::2]):
+        with pytest.raises(pygraph.InvalidShapeError, match="stride"):
+            compiled(x, out=bad_out)
+        assert untouched(bad_out)
+    in_place = compile_for(x, [0.5], out=x)
+    fortran = np.asfortranarray(x)
+    with pytest.raises(pygraph.InvalidShapeError, match="stride"):
+        in_place(fortran, out=fortran)
+    assert np.array_equal(fortran, x)
+    # C-contiguous with an odd stride on an extent-1 dim: a stride that never
+    # matters, so it runs (NumPy and pygraph agree that it is C-contiguous).
+    compiled_column = compile_for(np.zeros((3, 1), np.float32), [0.5])
+    source = np.arange(-1, 2, dtype=np.float32).reshape(3, 1)
+    written = np.full((3, 1), SENTINEL, np.float32)
+    odd_view = np.lib.stride_tricks.as_strided(written, strides=(4, 1000))
+    assert odd_view.flags.c_contiguous and odd_view.strides != written.strides
+    assert compiled_column(source, out=odd_view) is odd_view
+    assert reference.same_bits(written, reference.leaky_relu(source, 0.5))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, ml_dtypes.bfloat16, np.float16])
 def test_each_dtype(dtype, stream):
     compiled, x = setup(shape=(4, 5), dtype=dtype)
