@@ -19,7 +19,7 @@ import numpy as np
 
 from . import implementations as impl
 from . import machine, report
-from .timing import Implementation, interleaved_rounds
+from .timing import IdleThreads, Implementation, interleaved_rounds
 
 FULL_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 64_000_000)
 QUICK_SIZES = (100, 10_000, 1_000_000)
@@ -186,10 +186,12 @@ def measure_group(
 ) -> dict:
     """One set of interleaved rounds over `impls`, then every output check."""
     rounds = rounds_for(w.n, args)
+    settle = IdleThreads()
     stats, calls = interleaved_rounds(
         impls, rounds, int(args.min_sample_us * 1000),
         progress=lambda text: say(f"{w.dtype_name} n={report.format_size(w.n)} {_threads_text(threads)} "
                                   f"{placement}: {text}"),
+        settle=settle,
     )
     records = []
     bytes_per_call = 2 * w.nbytes  # every element read once and written once
@@ -208,7 +210,9 @@ def measure_group(
                               "mismatches": output_mismatches(record, w, placement, pygraph_bits)}
         records.append(entry)
     group = {"dtype": w.dtype_name, "n": w.n, "threads": threads, "placement": placement, "alpha": w.alpha,
-             "bytes_per_call": bytes_per_call, "rounds": rounds, "implementations": records,
+             "bytes_per_call": bytes_per_call, "rounds": rounds,
+             "settle": {"available": settle.available, "waits": settle.waits, "timeouts": settle.timeouts},
+             "implementations": records,
              "skipped": skipped, "numpy_candidates": numpy_listing}
     group["ratios"] = report.compute_ratios(group)
     limit = report.limit_record(group)

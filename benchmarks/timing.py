@@ -7,6 +7,15 @@ the clock's own cost to vanish; its value is the time per call.  A *round*
 takes one sample of every implementation, starting from a different one each
 round, so that slow drifts of the machine (frequency, a neighbour's load)
 touch all implementations alike instead of whichever happened to run then.
+
+Before each sample the harness waits, untimed, until every other thread of
+the process is idle (:class:`IdleThreads`).  Thread pools spin-wait after
+their work (GNU OpenMP under PyTorch and oneDNN for milliseconds, pygraph's
+for 0.1 ms); without the wait, the sample after another implementation's
+multi-threaded one would share the cores with that implementation's idle
+spinning.  One untimed call then wakes the sampled implementation's own
+pool; inside the sample the calls run back to back, so each pool keeps its
+own spinning between its own calls, as in a loop of a real program.
 """
 
 from __future__ import annotations
@@ -14,7 +23,9 @@ from __future__ import annotations
 import gc
 import itertools
 import math
+import os
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -119,15 +130,63 @@ def stats_of(samples: list[float]) -> Stats:
     return Stats(list(samples), statistics.median(ordered), p25, p75, ordered[0])
 
 
+class IdleThreads:
+    """Waits until every thread of this process but the caller is off the
+    CPU (Linux: state ``R`` in /proc/self/task/*/stat means running or
+    runnable; a spin-waiting pool thread is ``R``).  Elsewhere it returns at
+    once.  `waits` and `timeouts` count what happened, for the JSON file."""
+
+    TASKS = "/proc/self/task"
+    POLL_S = 0.0002
+
+    def __init__(self, timeout_s: float = 0.2) -> None:
+        self.timeout_s = timeout_s
+        self.available = os.path.isdir(self.TASKS)
+        self.waits = 0  # calls that found a thread running and waited
+        self.timeouts = 0  # calls that gave up after timeout_s
+
+    def running_threads(self) -> int:
+        """How many other threads of this process are running or runnable."""
+        me = str(threading.get_native_id())
+        running = 0
+        for tid in os.listdir(self.TASKS):
+            if tid == me:
+                continue
+            try:
+                with open(f"{self.TASKS}/{tid}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:  # the thread exited meanwhile
+                continue
+            # "tid (comm) S ...": comm may hold spaces and parentheses.
+            state = stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3]
+            running += state == b"R"
+        return running
+
+    def __call__(self) -> None:
+        if not self.available or not self.running_threads():
+            return
+        self.waits += 1
+        deadline = time.monotonic() + self.timeout_s
+        while self.running_threads():
+            if time.monotonic() >= deadline:
+                self.timeouts += 1
+                return
+            time.sleep(self.POLL_S)
+
+
 def interleaved_rounds(
     impls: list[Implementation],
     rounds: int,
     min_sample_ns: int,
     progress: Optional[Callable[[str], None]] = None,
+    settle: Optional[Callable[[], None]] = None,
 ) -> tuple[dict[str, Stats], dict[str, int]]:
     """Calibrates every implementation, then takes `rounds` rounds of one
-    sample each, rotating the starting implementation every round.
-    Returns per-key statistics and calls per sample."""
+    sample each, rotating the starting implementation every round.  With
+    `settle`, each sample starts (untimed) with settle() and then one call
+    of its implementation: the other implementations' pools are idle and
+    its own is awake.  Returns per-key
+    statistics and calls per sample."""
     calls = {}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as timeit does: a collection inside a sample is noise
@@ -138,6 +197,9 @@ def interleaved_rounds(
         for r in range(rounds):
             start = r % len(impls)
             for impl in impls[start:] + impls[:start]:
+                if settle is not None:
+                    settle()
+                    impl.call()  # untimed: wakes this implementation's own pool, if it has one
                 samples[impl.key].append(sample_ns_per_call(impl, calls[impl.key]))
             if progress is not None:
                 progress(f"round {r + 1}/{rounds}")

@@ -5,15 +5,18 @@ copies.  No timing is ever asserted."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
 
-from pygraph.benchmarks import harness
+from pygraph.benchmarks import harness, timing
 from pygraph.benchmarks._copy_limit import ffi as copy_ffi
 from pygraph.benchmarks._copy_limit import lib as copy_lib
 
@@ -74,6 +77,7 @@ def test_every_group_is_measured_with_every_implementation(quick_run):
         itemsize = 4 if group["dtype"] == "f32" else 2
         assert group["bytes_per_call"] == 2 * group["n"] * itemsize
         assert group["skipped"] == [], group["skipped"]
+        assert set(group["settle"]) == {"available", "waits", "timeouts"}
         keys = {r["key"] for r in group["implementations"]}
         assert PYGRAPH_KEYS <= keys
         assert "numpy" in keys
@@ -146,6 +150,40 @@ def test_alpha_above_one_rules_out_the_maximum_formulation(tmp_path):
         chosen = next(r for r in group["implementations"] if r["key"] == "numpy")
         assert "mul_max" not in chosen["details"]["formulation"]
         assert all(r["check"]["mismatches"] == 0 for r in group["implementations"])
+
+
+def test_idle_threads_waits_for_a_running_thread_and_gives_up_in_time():
+    settle = timing.IdleThreads(timeout_s=0.05)
+    if not settle.available:
+        pytest.skip("no /proc/self/task on this platform")
+    asleep = threading.Event()
+    sleeper = threading.Thread(target=asleep.wait)
+    sleeper.start()
+    try:
+        settle()  # the caller runs, the other thread sleeps: no wait
+        assert (settle.waits, settle.timeouts) == (0, 0)
+    finally:
+        asleep.set()
+        sleeper.join()
+    # pbkdf2_hmac computes without the GIL: a thread that stays running.
+    started = threading.Event()
+
+    def compute() -> None:
+        started.set()
+        hashlib.pbkdf2_hmac("sha256", b"password", b"salt", 3_000_000)
+
+    busy = threading.Thread(target=compute)
+    busy.start()
+    try:
+        started.wait()
+        time.sleep(0.02)  # into the computation
+        before = time.monotonic()
+        settle()
+        waited = time.monotonic() - before
+    finally:
+        busy.join()
+    assert (settle.waits, settle.timeouts) == (1, 1) and waited >= 0.05
+    assert settle.running_threads() == 0
 
 
 def test_table_and_plot_are_written(quick_run):
