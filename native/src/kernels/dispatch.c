@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE /* sysconf(_SC_LEVEL2_CACHE_SIZE) */
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -43,6 +44,7 @@ static pg_isa best_supported_isa = pg_isa_scalar;
 static pg_isa environment_cap = pg_isa_count - 1;
 static char cpu_features[128];
 static int64_t streaming_min_bytes;
+static int64_t far_min_bytes;
 
 /* pygraph_set_max_cpu_isa's cap; pg_isa_count - 1 means none. */
 static _Atomic int user_cap = pg_isa_count - 1;
@@ -117,6 +119,35 @@ static int64_t streaming_crossover_bytes(void)
     return fallback;
 }
 
+/*
+ * The far kernels (prefetch into L2, further ahead) pay once the data comes
+ * from DRAM.  Measured on the development VM (Sapphire Rapids class, 2 MiB
+ * L2, a large shared L3), one thread, points of the copy limits, far minus
+ * near, by bytes read + written: 2.4e8-5e8 gained 2-15; 1.2e8 -7 to +15;
+ * 2e7-8e7 -5 to +11; 6e6-2.4e7 lost 1-8.  64 MiB sits where losses turn
+ * into gains.  The L3 size the OS reports is no guide on a VM (it is the
+ * host's), and other CPUs are unmeasured.  PYGRAPH_FAR_MIN_BYTES (a
+ * positive byte count, read once) overrides it, so the tests can run the
+ * far kernels on small data.
+ */
+static int64_t far_crossover_bytes(void)
+{
+    const int64_t measured = (int64_t)64 * 1024 * 1024;
+    const char *text = getenv("PYGRAPH_FAR_MIN_BYTES");
+    if (text == NULL || *text == '\0') {
+        return measured;
+    }
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    /* Anything but a positive whole number is ignored, as PYGRAPH_MAX_ISA's
+     * unknown names are: there is no call to report it through. */
+    if (errno != 0 || end == text || *end != '\0' || value <= 0) {
+        return measured;
+    }
+    return (int64_t)value;
+}
+
 static void detect(void)
 {
     cpu_features[0] = '\0';
@@ -185,6 +216,7 @@ static void detect(void)
 #endif /* PG_X86 */
 
     streaming_min_bytes = streaming_crossover_bytes();
+    far_min_bytes = far_crossover_bytes();
 
     /* An unknown value is ignored (no cap) rather than failing every
      * execution later: there is no call to report it through. */
@@ -215,6 +247,12 @@ int64_t pg_streaming_min_bytes(void)
 {
     pthread_once(&detect_once, detect);
     return streaming_min_bytes;
+}
+
+int64_t pg_far_min_bytes(void)
+{
+    pthread_once(&detect_once, detect);
+    return far_min_bytes;
 }
 
 const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype)

@@ -167,7 +167,7 @@ typedef struct plan_job {
     unsigned char *dst;
     size_t element_size;
     const pg_lrelu_kernels *kernels;
-    pg_lrelu_contiguous_fn *contiguous; /* streaming or not, chosen per call */
+    pg_lrelu_contiguous_fn *contiguous; /* near or far, streaming or not: chosen per call */
     int64_t chunk_elements;
 } plan_job;
 
@@ -328,9 +328,22 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     job.kernels = pg_lrelu_kernels_for((pg_lrelu_dtype)dtype);
     job.contiguous = job.kernels->contiguous;
     bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
-    if (dense && src != dst && job.kernels->contiguous_streaming != NULL &&
-        n * (int64_t)job.element_size >= pg_streaming_min_bytes()) {
-        job.contiguous = job.kernels->contiguous_streaming;
+    if (dense) {
+        /* n * element_size fits: the tensor is in memory.  In place reads
+         * and writes the same bytes once. */
+        int64_t bytes = n * (int64_t)job.element_size;
+        int64_t traffic = src == dst ? bytes : 2 * bytes;
+        bool far = traffic >= pg_far_min_bytes();
+        bool streaming = src != dst && bytes >= pg_streaming_min_bytes();
+        pg_lrelu_contiguous_fn *chosen = streaming ? job.kernels->contiguous_streaming : NULL;
+        if (far) {
+            pg_lrelu_contiguous_fn *far_kernel =
+                streaming ? job.kernels->contiguous_far_streaming : job.kernels->contiguous_far;
+            chosen = far_kernel != NULL ? far_kernel : chosen;
+        }
+        if (chosen != NULL) {
+            job.contiguous = chosen;
+        }
     }
 
     int64_t threads = pg_threads_get();

@@ -232,8 +232,13 @@ static void pg_f16_lrelu_streaming__avx2(size_t n, const void *src, void *dst, c
     run_chain(pg_lrelu_f16, n, src, dst, alphas, num_alphas, true);
 }
 
+/* No far kernels: their prefetch distances were measured on AVX-512
+ * machines only, so AVX2 keeps its near prefetch at every size. */
 const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count] = {
-    [pg_lrelu_f32] = {"f32_lrelu__avx2", pg_f32_lrelu__avx2, pg_f32_lrelu_streaming__avx2, NULL},
-    [pg_lrelu_bf16] = {"bf16_lrelu__avx2", pg_bf16_lrelu__avx2, pg_bf16_lrelu_streaming__avx2, NULL},
-    [pg_lrelu_f16] = {"f16_lrelu__avx2", pg_f16_lrelu__avx2, pg_f16_lrelu_streaming__avx2, NULL},
+    [pg_lrelu_f32] = {.name = "f32_lrelu__avx2", .contiguous = pg_f32_lrelu__avx2,
+                      .contiguous_streaming = pg_f32_lrelu_streaming__avx2},
+    [pg_lrelu_bf16] = {.name = "bf16_lrelu__avx2", .contiguous = pg_bf16_lrelu__avx2,
+                      .contiguous_streaming = pg_bf16_lrelu_streaming__avx2},
+    [pg_lrelu_f16] = {.name = "f16_lrelu__avx2", .contiguous = pg_f16_lrelu__avx2,
+                      .contiguous_streaming = pg_f16_lrelu_streaming__avx2},
 };

@@ -89,7 +89,10 @@ void pg_f16_lrelu__scalar(size_t n, const void *src, void *dst, const float *alp
 }
 
 const pg_lrelu_kernels pg_lrelu_kernels_scalar[pg_lrelu_dtype_count] = {
-    [pg_lrelu_f32] = {"f32_lrelu__scalar", pg_f32_lrelu__scalar, NULL, pg_f32_lrelu_strided__scalar},
-    [pg_lrelu_bf16] = {"bf16_lrelu__scalar", pg_bf16_lrelu__scalar, NULL, pg_bf16_lrelu_strided__scalar},
-    [pg_lrelu_f16] = {"f16_lrelu__scalar", pg_f16_lrelu__scalar, NULL, pg_f16_lrelu_strided__scalar},
+    [pg_lrelu_f32] = {.name = "f32_lrelu__scalar", .contiguous = pg_f32_lrelu__scalar,
+                      .strided = pg_f32_lrelu_strided__scalar},
+    [pg_lrelu_bf16] = {.name = "bf16_lrelu__scalar", .contiguous = pg_bf16_lrelu__scalar,
+                      .strided = pg_bf16_lrelu_strided__scalar},
+    [pg_lrelu_f16] = {.name = "f16_lrelu__scalar", .contiguous = pg_f16_lrelu__scalar,
+                      .strided = pg_f16_lrelu_strided__scalar},
 };
