@@ -14,8 +14,9 @@ their work (GNU OpenMP under PyTorch and oneDNN for milliseconds, pygraph's
 for 0.1 ms); without the wait, the sample after another implementation's
 multi-threaded one would share the cores with that implementation's idle
 spinning.  One untimed call then wakes the sampled implementation's own
-pool; inside the sample the calls run back to back, so each pool keeps its
-own spinning between its own calls, as in a loop of a real program.
+pool, again after every restore of in-place data (a restore of a large
+buffer outlasts a short spin); between the timed calls each pool keeps its
+own spinning, as in a loop of a real program.
 """
 
 from __future__ import annotations
@@ -64,16 +65,27 @@ def _timed_batch(call: Callable[[], object], calls: int) -> int:
     return time.perf_counter_ns() - start
 
 
-def sample_ns_per_call(impl: Implementation, calls: int) -> float:
+def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> float:
     """One sample: `calls` calls in runs of at most max_calls_per_prepare,
-    each run after an untimed prepare(); only the calls are timed."""
+    each run after an untimed prepare(); only the calls are timed.  With
+    `wake`, each run starts right after one more, untimed call (counted in
+    the run's budget), so a thread pool that fell asleep during prepare()
+    or before the sample is awake when the timing starts; a budget of one
+    call per prepare() leaves no room for it."""
     if impl.prepare is None:
+        if wake:
+            impl.call()
         return _timed_batch(impl.call, calls) / calls
     run = impl.max_calls_per_prepare or calls
+    wake_each_run = wake and run > 1
+    if wake_each_run:
+        run -= 1
     total_ns, done = 0, 0
     while done < calls:
         this_run = min(run, calls - done)
         impl.prepare()
+        if wake_each_run:
+            impl.call()
         total_ns += _timed_batch(impl.call, this_run)
         done += this_run
     return total_ns / calls
@@ -183,9 +195,9 @@ def interleaved_rounds(
 ) -> tuple[dict[str, Stats], dict[str, int]]:
     """Calibrates every implementation, then takes `rounds` rounds of one
     sample each, rotating the starting implementation every round.  With
-    `settle`, each sample starts (untimed) with settle() and then one call
-    of its implementation: the other implementations' pools are idle and
-    its own is awake.  Returns per-key
+    `settle`, each sample starts (untimed) with settle(), and each run of
+    timed calls right after one untimed call of its implementation: the
+    other implementations' pools are idle and its own is awake.  Returns per-key
     statistics and calls per sample."""
     calls = {}
     gc_was_enabled = gc.isenabled()
@@ -199,8 +211,7 @@ def interleaved_rounds(
             for impl in impls[start:] + impls[:start]:
                 if settle is not None:
                     settle()
-                    impl.call()  # untimed: wakes this implementation's own pool, if it has one
-                samples[impl.key].append(sample_ns_per_call(impl, calls[impl.key]))
+                samples[impl.key].append(sample_ns_per_call(impl, calls[impl.key], wake=settle is not None))
             if progress is not None:
                 progress(f"round {r + 1}/{rounds}")
     finally:

@@ -152,15 +152,27 @@ def test_alpha_above_one_rules_out_the_maximum_formulation(tmp_path):
         assert all(r["check"]["mismatches"] == 0 for r in group["implementations"])
 
 
+def _until(condition, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
 def test_idle_threads_waits_for_a_running_thread_and_gives_up_in_time():
     settle = timing.IdleThreads(timeout_s=0.05)
     if not settle.available:
         pytest.skip("no /proc/self/task on this platform")
+    # A thread asleep on an event: once the kernel shows it off the CPU,
+    # settle() does not wait.
     asleep = threading.Event()
     sleeper = threading.Thread(target=asleep.wait)
     sleeper.start()
     try:
-        settle()  # the caller runs, the other thread sleeps: no wait
+        assert _until(lambda: settle.running_threads() == 0)
+        settle()
         assert (settle.waits, settle.timeouts) == (0, 0)
     finally:
         asleep.set()
@@ -176,14 +188,13 @@ def test_idle_threads_waits_for_a_running_thread_and_gives_up_in_time():
     busy.start()
     try:
         started.wait()
-        time.sleep(0.02)  # into the computation
+        assert _until(lambda: settle.running_threads() == 1)
         before = time.monotonic()
         settle()
         waited = time.monotonic() - before
     finally:
         busy.join()
     assert (settle.waits, settle.timeouts) == (1, 1) and waited >= 0.05
-    assert settle.running_threads() == 0
 
 
 def test_table_and_plot_are_written(quick_run):

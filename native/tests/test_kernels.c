@@ -15,11 +15,19 @@
  *     taken from each other's ranges);
  * each repeated once per instruction set the CPU supports, selected with
  * pygraph_set_max_cpu_isa.  Every kernel must give identical bits.
+ * meson runs it twice: as is, and with PYGRAPH_FAR_MIN_BYTES=1, which puts
+ * every dense call on the far kernels (the ones for data in DRAM).
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "lrelu_oracle.h"
 #include "test_util.h"
+
+/* The one internal function this test reads (the library is linked
+ * statically): the far-kernel crossover, to confirm that the second run
+ * really moved it.  Declared in kernels/lrelu_kernels.h. */
+int64_t pg_far_min_bytes(void);
 
 static pygraph_engine *engine;
 static pygraph_stream *stream;
@@ -549,6 +557,11 @@ int main(void) {
     const char *features = NULL;
     CHECK_OK(pygraph_get_cpu_features(&features));
     printf("cpu features: %s\n", features ? features : "(null)");
+    const char *far_setting = getenv("PYGRAPH_FAR_MIN_BYTES");
+    if (far_setting != NULL) {
+        CHECK(pg_far_min_bytes() == strtoll(far_setting, NULL, 10));
+    }
+    printf("far kernels from %lld bytes\n", (long long)pg_far_min_bytes());
 
     /* Which levels can run here: the cap is honoured exactly when the CPU
      * has the level, and "best" gives the highest one. */

@@ -123,7 +123,8 @@ static int64_t streaming_crossover_bytes(void)
  * The far kernels (prefetch into L2, further ahead) pay once the data comes
  * from DRAM.  Measured on the development VM (Sapphire Rapids class, 2 MiB
  * L2, a large shared L3), one thread, points of the copy limits, far minus
- * near, by bytes read + written: 2.4e8-5e8 gained 2-15; 1.2e8 -7 to +15;
+ * near, by the call's footprint (the bytes of src and dst; in place, of the
+ * one buffer): 2.4e8-5e8 gained 2-15; 1.2e8 -7 to +15;
  * 2e7-8e7 -5 to +11; 6e6-2.4e7 lost 1-8.  64 MiB sits where losses turn
  * into gains.  The L3 size the OS reports is no guide on a VM (it is the
  * host's), and other CPUs are unmeasured.  PYGRAPH_FAR_MIN_BYTES (a
@@ -140,8 +141,9 @@ static int64_t far_crossover_bytes(void)
     char *end = NULL;
     errno = 0;
     long long value = strtoll(text, &end, 10);
-    /* Anything but a positive whole number is ignored, as PYGRAPH_MAX_ISA's
-     * unknown names are: there is no call to report it through. */
+    /* Anything strtoll does not read whole as a positive number is
+     * ignored, as PYGRAPH_MAX_ISA's unknown names are: there is no call to
+     * report it through. */
     if (errno != 0 || end == text || *end != '\0' || value <= 0) {
         return measured;
     }

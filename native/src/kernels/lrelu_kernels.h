@@ -57,7 +57,7 @@ typedef struct pg_lrelu_kernels {
      * ISA level has none. */
     pg_lrelu_contiguous_fn *contiguous_streaming;
     /* Same bits again, tuned for data beyond the caches (the dense tensor's
-     * bytes read + written reach pg_far_min_bytes()): prefetched further
+     * footprint, src and dst bytes, reaches pg_far_min_bytes()): prefetched further
      * ahead, into L2.  `contiguous_far` stores normally (in place);
      * `contiguous_far_streaming` is `contiguous_streaming`'s far twin.
      * NULL: the plan uses the near kernel instead. */
@@ -92,8 +92,9 @@ const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
 /* Dense out-of-place output of at least this many bytes is written with the
  * streaming kernel (a measured, CPU-dependent crossover; dispatch.c). */
 int64_t pg_streaming_min_bytes(void);
-/* A dense call that reads + writes at least this many bytes runs a far
- * kernel (dispatch.c; PYGRAPH_FAR_MIN_BYTES overrides it). */
+/* A dense call whose footprint (the bytes of src and dst, of the one
+ * buffer in place) is at least this many runs a far kernel (dispatch.c;
+ * PYGRAPH_FAR_MIN_BYTES overrides it). */
 int64_t pg_far_min_bytes(void);
 
 /* Element size in bytes of a LeakyReLU dtype. */

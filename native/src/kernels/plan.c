@@ -31,8 +31,8 @@
  * a cache line takes ~150 ns between cores): a job round trip to a
  * spinning worker costs ~0.5 us, the time of ~5K elements in cache; with
  * 16K per thread two threads run 1e5 elements 1.5-1.7x faster than one,
- * and 8K per thread made 3e4 no faster.  In place a call moves half the
- * bytes per element, so the same overhead needs twice the elements: at 4e4
+ * and 8K per thread made 3e4 no faster.  In place a call touches half the
+ * memory per element, so the same overhead needs twice the elements: at 4e4
  * elements (20K per thread) two threads were 0.6-0.85x one thread in place
  * for every dtype (out of place 1.0-1.55x), at 7e4 1.1-1.5x.  A sleeping
  * worker takes tens of microseconds to wake, but the caller never waits
@@ -329,11 +329,11 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     job.contiguous = job.kernels->contiguous;
     bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
     if (dense) {
-        /* n * element_size fits: the tensor is in memory.  In place reads
-         * and writes the same bytes once. */
+        /* n * element_size fits: the tensor is in memory.  The footprint
+         * counts an in-place buffer once. */
         int64_t bytes = n * (int64_t)job.element_size;
-        int64_t traffic = src == dst ? bytes : 2 * bytes;
-        bool far = traffic >= pg_far_min_bytes();
+        int64_t footprint = src == dst ? bytes : 2 * bytes;
+        bool far = footprint >= pg_far_min_bytes();
         bool streaming = src != dst && bytes >= pg_streaming_min_bytes();
         pg_lrelu_contiguous_fn *chosen = streaming ? job.kernels->contiguous_streaming : NULL;
         if (far) {
