@@ -130,6 +130,38 @@ def test_cache_distinguishes_layouts_and_alphas():
     assert functional.cache_size() == 4
 
 
+def test_c_contiguous_calls_share_one_entry_and_other_layouts_still_run():
+    # C-contiguous x and out are keyed by (dtype, shape, alpha) only and rely
+    # on ffi.from_buffer refusing anything else: after that entry exists,
+    # every other layout of the same shape must still run (or be refused)
+    # exactly as before.
+    functional.clear_cache()
+    x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)
+    expected = reference.leaky_relu(x, 0.5)
+    y = np.full_like(x, 7.0)
+    assert reference.same_bits(pygraph.leaky_relu(x, 0.5), expected)
+    assert pygraph.leaky_relu(x, 0.5, out=y) is y and reference.same_bits(y, expected)
+    z = x.copy()
+    assert pygraph.leaky_relu(z, 0.5, out=z) is z and reference.same_bits(z, expected)
+    assert functional.cache_size() == 1
+    fortran = np.asfortranarray(x)
+    f = pygraph.leaky_relu(fortran, 0.5)
+    assert f.flags.f_contiguous and reference.same_bits(np.ascontiguousarray(f), expected)
+    strided_out = np.full((3, 8), 7.0, np.float32)[:, ::2]
+    assert pygraph.leaky_relu(x, 0.5, out=strided_out) is strided_out
+    assert reference.same_bits(np.ascontiguousarray(strided_out), expected)
+    assert functional.cache_size() == 3
+    readonly = np.full_like(x, 7.0)
+    readonly.flags.writeable = False
+    with pytest.raises(pygraph.InvalidArgumentsError, match="read-only"):
+        pygraph.leaky_relu(x, 0.5, out=readonly)
+    assert np.all(readonly == 7.0)
+    wrong_shape = np.full((4, 3), 7.0, np.float32)
+    with pytest.raises(pygraph.InvalidShapeError):
+        pygraph.leaky_relu(x, 0.5, out=wrong_shape)
+    assert np.all(wrong_shape == 7.0)
+
+
 def test_zero_size_and_scalar_arrays():
     assert pygraph.leaky_relu(np.zeros((0, 3), np.float32), 0.5).shape == (0, 3)
     assert pygraph.leaky_relu(np.array(-2.0, np.float32), 0.5) == -1.0
