@@ -15,6 +15,7 @@ dtype (bf16 and the f8/4-bit types come from ``ml_dtypes``).
 from __future__ import annotations
 
 import ctypes
+import math
 from typing import Any, NamedTuple
 
 import ml_dtypes
@@ -120,16 +121,26 @@ class ArrayInfo(NamedTuple):
 
 def element_strides(array: np.ndarray, what: str) -> tuple[int, ...]:
     """`array`'s strides counted in elements (InvalidArgumentsError when a byte
-    stride is not a multiple of the item size, as in a view of a struct field)."""
+    stride is not a multiple of the item size, as in a view of a struct field).
+
+    Strides that never matter (SPEC §3: those of extent-0/1 dims, and all of
+    them in an array without elements) are not checked; one that is not a
+    whole number of items becomes the row-major stride of its dim, as NumPy
+    too treats such an array as contiguous."""
     itemsize = array.dtype.itemsize
+    shape = array.shape
+    has_elements = 0 not in shape
     strides = []
     for axis, byte_stride in enumerate(array.strides):
-        if byte_stride % itemsize:
+        if byte_stride % itemsize == 0:
+            strides.append(byte_stride // itemsize)
+        elif shape[axis] <= 1 or not has_elements:
+            strides.append(math.prod(shape[axis + 1:]))
+        else:
             raise InvalidArgumentsError(
                 f"{what}: stride {byte_stride} bytes of axis {axis} is not a multiple of the item size "
                 f"{itemsize}; pygraph counts strides in elements"
             )
-        strides.append(byte_stride // itemsize)
     return tuple(strides)
 
 

@@ -134,6 +134,13 @@ def test_from_array_refuses_strides_that_are_not_whole_elements():
     with pytest.raises(pygraph.InvalidArgumentsError) as info:
         LogicalTensor.from_array(0, record["a"])
     assert "multiple of the item size" in str(info.value)
+    # Strides that never matter are not refused: an extent-1 dim, or an
+    # array without elements (SPEC §3), as NumPy calls them contiguous.
+    one = np.zeros(1, dtype=[("a", np.float32), ("b", np.uint8)])["a"]
+    assert one.strides == (5,) and one.flags.c_contiguous
+    assert LogicalTensor.from_array(1, one).strides == (1,)
+    empty = np.zeros((0, 3), dtype=[("a", np.float32), ("b", np.uint8)])["a"]
+    assert LogicalTensor.from_array(2, empty).shape == (0, 3)
 
 
 def test_from_array_refuses_types_without_a_pygraph_data_type():
