@@ -177,7 +177,6 @@ def _leaky_relu_general(x: np.ndarray, alpha: Any, key_alpha: Any, out: Any) -> 
 def _cache_entry(compiled: CompiledPartition) -> tuple:
     """(compiled, handle, stream, dtype, shape): what a cached call needs,
     with handle None when the ports are not dense (the general path runs)."""
-    lean = compiled._lean
-    if lean is None:
+    if compiled._lean_shape is None:
         return (compiled, None, None, None, None)
-    return (compiled, compiled._ptr, compiled._stream_ptr, lean[0], lean[1])
+    return (compiled, compiled._ptr, compiled._stream_ptr, compiled._lean_dtype, compiled._lean_shape)

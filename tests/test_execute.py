@@ -291,6 +291,26 @@ def test_call_forms():
     assert compiled(x, out=x) is x and reference.same_bits(x, expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, ml_dtypes.bfloat16, np.float16])
+def test_call_with_an_equal_but_distinct_dtype_object(dtype, stream):
+    # cp(x) and leaky_relu's lean paths compare dtypes by identity; a dtype
+    # that is equal without being NumPy's singleton (here: one carrying
+    # metadata) must still run, through the general path, to the same bits.
+    compiled, x = setup(dtype=dtype)
+    distinct = np.dtype(dtype, metadata={"origin": "test"})
+    assert distinct == x.dtype and distinct is not x.dtype
+    x_distinct = x.view(distinct)
+    expected = reference.leaky_relu(x, 0.5)
+    for out in (sentinel_like(x), sentinel_like(x).view(distinct)):
+        assert compiled(x_distinct, out=out) is out
+        assert reference.same_bits(out.view(x.dtype), expected)
+        assert reference.same_bits(pygraph.leaky_relu(x_distinct, 0.5, out=out).view(x.dtype), expected)
+    assert reference.same_bits(compiled(x_distinct).view(x.dtype), expected)
+    in_place = x_distinct.copy()
+    assert compiled(in_place, out=in_place) is in_place
+    assert reference.same_bits(in_place.view(x.dtype), expected)
+
+
 def test_buffer_protocol_objects(stream):
     values = [-2.0, -1.0, 0.0, 1.0, 2.0]
     x = pyarray.array("f", values)
