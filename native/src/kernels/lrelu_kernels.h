@@ -93,8 +93,8 @@ const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
  * streaming kernel (a measured, CPU-dependent crossover; dispatch.c). */
 int64_t pg_streaming_min_bytes(void);
 /* A dense call whose footprint (the bytes of src and dst, of the one
- * buffer in place) is at least this many runs a far kernel (dispatch.c;
- * PYGRAPH_FAR_MIN_BYTES overrides it). */
+ * buffer in place) is at least this many runs a far kernel (dispatch.c:
+ * 64 MiB on Intel, never elsewhere; PYGRAPH_FAR_MIN_BYTES overrides it). */
 int64_t pg_far_min_bytes(void);
 
 /* Element size in bytes of a LeakyReLU dtype. */
