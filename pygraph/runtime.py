@@ -25,7 +25,7 @@ def cpu_features() -> list[str]:
 def cpu_isa() -> str:
     """The instruction set the kernels use now: "avx512_bf16", "avx512", "avx2" or "scalar".
 
-    "avx512_bf16" (AVX-512 with AVX512_BF16) improves only the bf16 kernels;
+    "avx512_bf16" (AVX-512 with DQ and AVX512_BF16) improves only the bf16 kernels;
     f32 and f16 run their avx512 kernels there.
     """
     text = ffi.new("const char **")

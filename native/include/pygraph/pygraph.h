@@ -203,11 +203,12 @@ PYGRAPH_API size_t pygraph_data_type_size(pygraph_data_type data_type);
 
 /* The CPU features pygraph detected and may use (checked together with OS
  * support for the register state), as a space-separated list such as
- * "avx2 f16c avx512f avx512bw avx512vl avx512_bf16".  Static storage. */
+ * "avx2 f16c avx512f avx512dq avx512bw avx512vl avx512_bf16".  Static
+ * storage. */
 PYGRAPH_API pygraph_status pygraph_get_cpu_features(const char **features);
 
 /* The highest instruction set the kernels use now, from the top:
- * "avx512_bf16" (AVX-512 with AVX512_BF16, used by the bf16 kernels; the
+ * "avx512_bf16" (AVX-512 with DQ and AVX512_BF16, used by the bf16 kernels; the
  * others run their avx512 kernels), "avx512" (F, BW, VL), "avx2" (with
  * F16C) or "scalar".  It is the best one the CPU supports, capped by the environment
  * variable PYGRAPH_MAX_ISA (read once, at the first call that needs it;

@@ -168,7 +168,7 @@ static void detect(void)
     unsigned int eax, ebx, ecx, edx;
     bool os_saves_ymm = false, os_saves_zmm = false, has_f16c = false;
     bool has_avx2 = false, has_avx512f = false, has_avx512bw = false, has_avx512vl = false;
-    bool has_avx512_bf16 = false;
+    bool has_avx512dq = false, has_avx512_bf16 = false;
     if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
         bool has_osxsave = (ecx >> 27) & 1u;
         bool has_avx = (ecx >> 28) & 1u;
@@ -182,6 +182,7 @@ static void detect(void)
     if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
         has_avx2 = (ebx >> 5) & 1u;
         has_avx512f = (ebx >> 16) & 1u;
+        has_avx512dq = (ebx >> 17) & 1u;
         has_avx512bw = (ebx >> 30) & 1u;
         has_avx512vl = (ebx >> 31) & 1u;
         unsigned int max_subleaf = eax;
@@ -198,6 +199,9 @@ static void detect(void)
     if (os_saves_zmm) {
         if (has_avx512f) {
             append_feature("avx512f");
+        }
+        if (has_avx512dq) {
+            append_feature("avx512dq");
         }
         if (has_avx512bw) {
             append_feature("avx512bw");
@@ -220,11 +224,14 @@ static void detect(void)
     }
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_BF16_KERNELS)
-    if (avx512_usable && has_avx512_bf16) {
+    /* Its bf16 kernel also uses vfpclassps (DQ); every CPU with
+     * AVX512_BF16 so far has DQ, as oneDNN's avx512_core_bf16 assumes. */
+    if (avx512_usable && has_avx512dq && has_avx512_bf16) {
         best_supported_isa = pg_isa_avx512_bf16;
     }
 #endif
     (void)avx512_usable;
+    (void)has_avx512dq;
     (void)has_avx512_bf16;
 #endif /* PG_X86 */
 
