@@ -15,8 +15,10 @@
  *     taken from each other's ranges);
  * each repeated once per instruction set the CPU supports, selected with
  * pygraph_set_max_cpu_isa.  Every kernel must give identical bits.
- * meson runs it twice: as is, and with PYGRAPH_FAR_MIN_BYTES=1, which puts
- * every dense call on the far kernels (the ones for data in DRAM).
+ * meson runs it four times: as is; with PYGRAPH_FAR_MIN_BYTES=1, which puts
+ * every dense call on the far kernels (the ones for data in DRAM); and with
+ * PYGRAPH_F16_VECTOR_BITS at 256 and at 512, so both AVX-512 f16 kernels
+ * run on any CPU.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -541,6 +543,15 @@ static void check_kernel_names(void) {
         }
         if (strcmp(current_isa, "avx512") == 0 && !CHECK(strstr(name, "avx512_bf16") == NULL)) {
             fprintf(stderr, "  isa avx512 selected kernel %s\n", name);
+        }
+        /* PYGRAPH_F16_VECTOR_BITS took: at the AVX-512 levels f16 runs on
+         * ymm vectors exactly when it says 256. */
+        const char *f16_bits = getenv("PYGRAPH_F16_VECTOR_BITS");
+        if (f16_bits != NULL && all_types[t] == pygraph_data_type_f16 && strncmp(current_isa, "avx512", 6) == 0) {
+            int on_ymm = strstr(name, "_ymm") != NULL;
+            if (!CHECK(on_ymm == (strcmp(f16_bits, "256") == 0))) {
+                fprintf(stderr, "  PYGRAPH_F16_VECTOR_BITS=%s selected kernel %s\n", f16_bits, name);
+            }
         }
         printf("  isa %-11s %-4s kernel %s\n", current_isa, type_name, name);
     }

@@ -45,6 +45,7 @@ static pg_isa environment_cap = pg_isa_count - 1;
 static char cpu_features[128];
 static int64_t streaming_min_bytes;
 static int64_t far_min_bytes;
+static bool f16_ymm_vectors;
 
 /* pygraph_set_max_cpu_isa's cap; pg_isa_count - 1 means none. */
 static _Atomic int user_cap = pg_isa_count - 1;
@@ -95,12 +96,36 @@ static uint64_t read_xcr0(void)
 }
 #endif
 
-/* The memory-path choices below are measured per vendor. */
-static bool is_intel(void)
+/* The tuning choices below are measured per vendor (and CPU family). */
+static bool vendor_is(const char *expected)
 {
 #if PG_X86
     unsigned int max_leaf, vendor[3];
-    return __get_cpuid(0, &max_leaf, &vendor[0], &vendor[2], &vendor[1]) && memcmp(vendor, "GenuineIntel", 12) == 0;
+    return __get_cpuid(0, &max_leaf, &vendor[0], &vendor[2], &vendor[1]) && memcmp(vendor, expected, 12) == 0;
+#else
+    (void)expected;
+    return false;
+#endif
+}
+
+static bool is_intel(void)
+{
+    return vendor_is("GenuineIntel");
+}
+
+/* AMD family 19h: Zen 3 and Zen 4, of which only Zen 4 has AVX-512. */
+static bool is_amd_family_19h(void)
+{
+#if PG_X86
+    unsigned int eax, ebx, ecx, edx;
+    if (!vendor_is("AuthenticAMD") || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+        return false;
+    }
+    unsigned int family = (eax >> 8) & 0xFu;
+    if (family == 0xFu) {
+        family += (eax >> 20) & 0xFFu;
+    }
+    return family == 0x19u;
 #else
     return false;
 #endif
@@ -159,6 +184,29 @@ static int64_t far_crossover_bytes(void)
         return measured;
     }
     return (int64_t)value;
+}
+
+/*
+ * The avx512 level runs f16 on zmm or on ymm vectors (lrelu_avx512.c: the
+ * loop is bound by its f16 <-> f32 conversions).  On AMD Zen 4 a zmm
+ * conversion costs more than two ymm ones; ymm ran 1e5-1e6 elements 1.3x
+ * faster there (EPYC VM, one thread, f16_lrelu__avx512 -> _ymm: 1e5 9.07
+ * -> 6.90 us out of place, 8.72 -> 6.65 in place) and 6.4e7 no slower.
+ * Elsewhere zmm, the one measured on Intel (Sapphire Rapids class VM:
+ * 93-98 % of the limits at 6.4e7); Zen 5's full-width AVX-512 is unmeasured.
+ * PYGRAPH_F16_VECTOR_BITS=256 or 512 (read once) overrides it on any CPU,
+ * so the tests run both kernels everywhere; other values are ignored.
+ */
+static bool f16_on_ymm_vectors(void)
+{
+    const char *text = getenv("PYGRAPH_F16_VECTOR_BITS");
+    if (text != NULL && strcmp(text, "256") == 0) {
+        return true;
+    }
+    if (text != NULL && strcmp(text, "512") == 0) {
+        return false;
+    }
+    return is_amd_family_19h();
 }
 
 static void detect(void)
@@ -237,6 +285,7 @@ static void detect(void)
 
     streaming_min_bytes = streaming_crossover_bytes();
     far_min_bytes = far_crossover_bytes();
+    f16_ymm_vectors = f16_on_ymm_vectors();
 
     /* An unknown value is ignored (no cap) rather than failing every
      * execution later: there is no call to report it through. */
@@ -275,6 +324,16 @@ int64_t pg_far_min_bytes(void)
     return far_min_bytes;
 }
 
+#if defined(PYGRAPH_HAVE_AVX512_KERNELS)
+static const pg_lrelu_kernels *avx512_kernels_for(pg_lrelu_dtype dtype)
+{
+    if (dtype == pg_lrelu_f16 && f16_ymm_vectors) {
+        return &pg_lrelu_kernels_avx512_f16_ymm;
+    }
+    return &pg_lrelu_kernels_avx512[dtype];
+}
+#endif
+
 const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype)
 {
     switch (pg_current_isa()) {
@@ -283,10 +342,10 @@ const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype)
         if (pg_lrelu_kernels_avx512_bf16[dtype].name != NULL) {
             return &pg_lrelu_kernels_avx512_bf16[dtype];
         }
-        return &pg_lrelu_kernels_avx512[dtype];
+        return avx512_kernels_for(dtype);
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
-    case pg_isa_avx512: return &pg_lrelu_kernels_avx512[dtype];
+    case pg_isa_avx512: return avx512_kernels_for(dtype);
 #endif
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
     case pg_isa_avx2: return &pg_lrelu_kernels_avx2[dtype];

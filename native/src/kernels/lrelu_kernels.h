@@ -76,6 +76,9 @@ extern const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count];
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
 extern const pg_lrelu_kernels pg_lrelu_kernels_avx512[pg_lrelu_dtype_count];
+/* f16 at the avx512 level on 256-bit vectors, for the CPUs where that is
+ * faster (dispatch.c picks one of the two). */
+extern const pg_lrelu_kernels pg_lrelu_kernels_avx512_f16_ymm;
 #endif
 /* Entries a level does not improve on are NULL-named: the level below
  * serves them. */
