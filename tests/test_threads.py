@@ -126,3 +126,53 @@ def test_a_child_forked_after_use_works():
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _pool_workers() -> list[int]:
+    """Thread ids of this process's pygraph workers (Linux: by thread name)."""
+    import os
+
+    workers = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                if f.read().strip() == "pygraph-worker":
+                    workers.append(int(tid))
+        except OSError:  # the thread exited meanwhile
+            pass
+    return workers
+
+
+def test_a_woken_worker_is_kept_off_the_callers_cpu():
+    """A worker woken from sleep for a call may not run on the caller's CPU
+    (threadpool.c: some schedulers queue it behind the caller there, and it
+    then runs none of the call)."""
+    import os
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread names and affinity are read from Linux's /proc")
+    allowed = os.sched_getaffinity(0)
+    if len(allowed) < 2:
+        pytest.skip("needs two CPUs")
+    x = np.linspace(-1, 1, 1 << 20, dtype=np.float32)  # 2^19 elements per thread: the pool runs
+    out = np.empty_like(x)
+    pygraph.set_num_threads(2)
+    try:
+        pygraph.leaky_relu(x, 0.5, out=out)  # starts a worker (earlier tests may have started more)
+        workers = _pool_workers()
+        assert workers, "the pool's workers are named pygraph-worker"
+        masks = []
+        for _ in range(50):  # until a call finds the workers asleep (they spin 0.1 ms after a job)
+            time.sleep(0.01)
+            pygraph.leaky_relu(x, 0.5, out=out)
+            masks = [os.sched_getaffinity(tid) for tid in workers]
+            if all(mask != allowed for mask in masks):
+                break
+        kept_off = {frozenset(allowed - mask) for mask in masks}
+        assert len(kept_off) == 1 and len(next(iter(kept_off))) == 1, (allowed, masks)
+        assert all(mask < allowed for mask in masks)
+        assert reference.same_bits(out, reference.leaky_relu(x, 0.5))
+    finally:
+        pygraph.set_num_threads(0)

@@ -128,6 +128,7 @@ typedef struct pool {
     int sleeping; /* workers blocked on `wake` */
     bool shut_down;
     uint32_t generation; /* of the latest job; written under call_lock */
+    int workers_kept_off_cpu; /* see keep_workers_off_callers_cpu; -1: none */
 
     /* What spinning workers read, on cache lines of their own: the lines
      * above are the caller's alone, so taking `lock` costs it no transfer
@@ -178,6 +179,7 @@ static pool the_pool = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
     .done = PTHREAD_COND_INITIALIZER,
+    .workers_kept_off_cpu = -1,
 };
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
@@ -316,6 +318,10 @@ static void *worker_main(void *argument)
 {
     const int participant = (int)(intptr_t)argument + 1;
     pool *p = &the_pool;
+#if defined(__linux__)
+    /* So top -H, perf and /proc tell pygraph's workers from the rest. */
+    pthread_setname_np(pthread_self(), "pygraph-worker");
+#endif
     /* Odd: no published sequence equals it, so a new worker looks at the
      * job published as it starts (often the one that started it). */
     uint32_t seen_sequence = 1;
@@ -387,6 +393,7 @@ static void start_workers(int wanted)
     }
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     pthread_attr_destroy(&attributes);
+    p->workers_kept_off_cpu = -1; /* new workers have the creator's affinity */
     /* Spinning helps only when every thread can have a CPU of its own.
      * Decided when the pool grows, not per call: sched_getaffinity is a
      * system call, a tenth of a small call's time. */
@@ -406,6 +413,7 @@ static void reset_in_child(void)
     pthread_cond_init(&p->done, NULL);
     p->num_workers = 0;
     p->sleeping = 0;
+    p->workers_kept_off_cpu = -1;
     uint32_t sequence = atomic_load_explicit(&p->job_sequence, memory_order_relaxed);
     atomic_store_explicit(&p->job_sequence, sequence + sequence % 2, memory_order_relaxed);
     atomic_store_explicit(&p->caller_sleeping, false, memory_order_relaxed);
@@ -433,6 +441,43 @@ __attribute__((destructor)) static void shut_down_pool(void)
         pthread_join(p->workers[i], NULL);
     }
     pthread_mutex_unlock(&p->call_lock);
+}
+
+/*
+ * Some schedulers queue a woken thread on the CPU of the thread that woke it
+ * even while another CPU is idle.  The development VM's does (its kernel
+ * packs threads onto few vCPUs): once other sleeping threads were in the
+ * process (PyTorch's and oneDNN's OpenMP workers), the worker woken for a
+ * call queued behind the caller and ran none of the call's chunks, so two
+ * threads ran at one thread's speed (1e6 bf16: 63-65 us for both, against
+ * 33-37 with the worker's help).  So a sleeping worker is kept off the
+ * caller's CPU before it is woken: its affinity becomes the caller's minus
+ * the CPU the caller is on.  Only on this path (the call pays a futex wake
+ * already), and only when the caller's CPU changed since the last time
+ * (sched_getcpu is a vDSO read).  Called with `lock` held.
+ */
+static void keep_workers_off_callers_cpu(pool *p)
+{
+#if defined(__linux__)
+    int here = sched_getcpu();
+    if (here < 0 || here == p->workers_kept_off_cpu) {
+        return;
+    }
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || here >= CPU_SETSIZE) {
+        return;
+    }
+    CPU_CLR(here, &allowed);
+    if (CPU_COUNT(&allowed) == 0) {
+        return; /* the caller may use one CPU only: nowhere else to go */
+    }
+    for (int i = 0; i < p->num_workers; ++i) {
+        pthread_setaffinity_np(p->workers[i], sizeof allowed, &allowed);
+    }
+    p->workers_kept_off_cpu = here;
+#else
+    (void)p;
+#endif
 }
 
 /* Waits until the workers have reported `expected` chunks finished:
@@ -512,6 +557,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void 
 
     pthread_mutex_lock(&p->lock); /* a line no worker touches while it spins */
     if (p->sleeping > 0) {
+        keep_workers_off_callers_cpu(p);
         pthread_cond_broadcast(&p->wake);
     }
     pthread_mutex_unlock(&p->lock);
