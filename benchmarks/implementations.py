@@ -616,6 +616,7 @@ void omp_set_num_threads(int num_threads);  /* GNU OpenMP's, for the onednn-cpu-
 _DNNL_CPU, _DNNL_STREAM_IN_ORDER = 1, 0x1
 _DNNL_FORWARD_INFERENCE, _DNNL_ELTWISE_RELU, _DNNL_TAG_A = 96, 0x20, 2
 _DNNL_ARG_SRC, _DNNL_ARG_DST = 1, 17
+_DNNL_UNIMPLEMENTED = 3  # dnnl_status_t
 _DNNL_DATA_TYPES = {"f16": 1, "bf16": 2, "f32": 3}
 
 
@@ -693,6 +694,9 @@ class OneDnn:
             self._gomp = None
 
     def check(self, status: int, what: str) -> None:
+        if status == _DNNL_UNIMPLEMENTED:
+            # e.g. oneDNN 3.2's f16 eltwise on a CPU without AVX512-FP16
+            raise Unavailable(f"{what}: oneDNN has no implementation on this CPU (dnnl_unimplemented)")
         if status != 0:
             raise Unavailable(f"{what} returned oneDNN status {status}")
 

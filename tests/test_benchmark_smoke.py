@@ -76,13 +76,16 @@ def test_every_group_is_measured_with_every_implementation(quick_run):
     for group in groups:
         itemsize = 4 if group["dtype"] == "f32" else 2
         assert group["bytes_per_call"] == 2 * group["n"] * itemsize
-        assert group["skipped"] == [], group["skipped"]
+        # The one allowed gap: oneDNN without a kernel for the dtype on this
+        # CPU (its 3.2 release has no f16 eltwise without AVX512-FP16).
+        onednn_missing = [s for s in group["skipped"] if s["key"] == "onednn" and "dnnl_unimplemented" in s["reason"]]
+        assert group["skipped"] == onednn_missing, group["skipped"]
         assert set(group["settle"]) == {"available", "waits", "timeouts"}
         keys = {r["key"] for r in group["implementations"]}
         assert PYGRAPH_KEYS <= keys
         assert "numpy" in keys
         assert ("torch" in keys) == HAS_TORCH
-        assert ("onednn" in keys) == document["config"]["onednn"]  # optional: measured when found
+        assert ("onednn" in keys) == (document["config"]["onednn"] and not onednn_missing)  # measured when found
         families = {r["limit_family"] for r in group["implementations"] if r["kind"] == "limit"}
         assert families == {"copy" if group["placement"] == "out_of_place" else "inplace"}
         if group["threads"] > 1:
@@ -96,7 +99,7 @@ def test_every_group_is_measured_with_every_implementation(quick_run):
             ratio = group["ratios"][key]
             assert ratio["of_limit"] > 0
             expected_peers = {"numpy"} | ({"torch"} if HAS_TORCH else set())
-            expected_peers |= {"onednn"} if document["config"]["onednn"] else set()
+            expected_peers |= {"onednn"} if "onednn" in keys else set()
             assert set(ratio["vs"]) == expected_peers
 
 
