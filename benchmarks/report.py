@@ -203,6 +203,9 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
         record = next((r for r in group["implementations"] if r["key"] == key), None) if group else None
         return record["median_ns"] if record else None
 
+    # oneDNN gets a column when it was measured at all ("-" where it has no
+    # kernel for the dtype).
+    with_onednn = any("onednn" in g["ratios"].get(key, {}).get("vs", {}) for g in groups)
     lines = []
     for placement, text in PLACEMENT_TEXT.items():
         for threads in sorted({g["threads"] for g in groups if g["placement"] == placement}):
@@ -211,8 +214,9 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
             scaling = threads > 1
             lines += ["", f"{text}, {_threads_text(threads)}:", "",
                       "| dtype | n | µs/call | GB/s | of the limit | vs torch | vs NumPy |"
-                      + (" vs 1 thread |" if scaling else ""),
-                      "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if scaling else "")]
+                      + (" vs oneDNN |" if with_onednn else "") + (" vs 1 thread |" if scaling else ""),
+                      "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if with_onednn else "")
+                      + ("---:|" if scaling else "")]
             for group in members:
                 median = median_of(group)
                 if median is None:
@@ -223,6 +227,8 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
                          f"{gb_per_s(group['bytes_per_call'], median):.1f}", _fmt_ratio(ratio["of_limit"], True),
                          f"{vs['torch']:.2f}×" if "torch" in vs else "-",
                          f"{vs['numpy']:.1f}×" if "numpy" in vs else "-"]
+                if with_onednn:
+                    cells.append(f"{vs['onednn']:.2f}×" if "onednn" in vs else "-")
                 if scaling:
                     base = median_of(one_thread.get((group["dtype"], group["n"], placement)))
                     cells.append(f"{base / median:.2f}×" if base else "-")
