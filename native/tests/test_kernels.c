@@ -17,10 +17,12 @@
  * pygraph_set_max_cpu_isa.  Every kernel must give identical bits.
  * meson runs it four times: as is; with PYGRAPH_FAR_MIN_BYTES=1, which puts
  * every dense call on the far kernels (the ones for data in DRAM); and with
- * PYGRAPH_F16_VECTOR_BITS at 256 and at 512, so both AVX-512 f16 kernels
+ * PYGRAPH_KERNEL_TUNING at zen4 and at intel, so the kernels of both
+ * tunings (f16 on ymm or zmm vectors, with or without software prefetch)
  * run on any CPU.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "lrelu_oracle.h"
@@ -30,6 +32,7 @@
  * statically): the far-kernel crossover, to confirm that the second run
  * really moved it.  Declared in kernels/lrelu_kernels.h. */
 int64_t pg_far_min_bytes(void);
+bool pg_software_prefetch_pays(void);
 
 static pygraph_engine *engine;
 static pygraph_stream *stream;
@@ -544,13 +547,14 @@ static void check_kernel_names(void) {
         if (strcmp(current_isa, "avx512") == 0 && !CHECK(strstr(name, "avx512_bf16") == NULL)) {
             fprintf(stderr, "  isa avx512 selected kernel %s\n", name);
         }
-        /* PYGRAPH_F16_VECTOR_BITS took: at the AVX-512 levels f16 runs on
-         * ymm vectors exactly when it says 256. */
-        const char *f16_bits = getenv("PYGRAPH_F16_VECTOR_BITS");
-        if (f16_bits != NULL && all_types[t] == pygraph_data_type_f16 && strncmp(current_isa, "avx512", 6) == 0) {
+        /* PYGRAPH_KERNEL_TUNING took: at the AVX-512 levels f16 runs on
+         * ymm vectors exactly under zen4, which also drops the prefetch. */
+        const char *tuning = getenv("PYGRAPH_KERNEL_TUNING");
+        if (tuning != NULL && all_types[t] == pygraph_data_type_f16 && strncmp(current_isa, "avx512", 6) == 0) {
             int on_ymm = strstr(name, "_ymm") != NULL;
-            if (!CHECK(on_ymm == (strcmp(f16_bits, "256") == 0))) {
-                fprintf(stderr, "  PYGRAPH_F16_VECTOR_BITS=%s selected kernel %s\n", f16_bits, name);
+            int zen4 = strcmp(tuning, "zen4") == 0;
+            if (!CHECK(on_ymm == zen4) || !CHECK(pg_software_prefetch_pays() == !zen4)) {
+                fprintf(stderr, "  PYGRAPH_KERNEL_TUNING=%s selected kernel %s\n", tuning, name);
             }
         }
         printf("  isa %-11s %-4s kernel %s\n", current_isa, type_name, name);

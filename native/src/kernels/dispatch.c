@@ -45,7 +45,7 @@ static pg_isa environment_cap = pg_isa_count - 1;
 static char cpu_features[128];
 static int64_t streaming_min_bytes;
 static int64_t far_min_bytes;
-static bool f16_ymm_vectors;
+static bool zen4_tuning;
 
 /* pygraph_set_max_cpu_isa's cap; pg_isa_count - 1 means none. */
 static _Atomic int user_cap = pg_isa_count - 1;
@@ -187,23 +187,29 @@ static int64_t far_crossover_bytes(void)
 }
 
 /*
- * The avx512 level runs f16 on zmm or on ymm vectors (lrelu_avx512.c: the
- * loop is bound by its f16 <-> f32 conversions).  On AMD Zen 4 a zmm
- * conversion costs more than two ymm ones; ymm ran 1e5-1e6 elements 1.3x
- * faster there (EPYC VM, one thread, f16_lrelu__avx512 -> _ymm: 1e5 9.07
- * -> 6.90 us out of place, 8.72 -> 6.65 in place) and 6.4e7 no slower.
- * Elsewhere zmm, the one measured on Intel (Sapphire Rapids class VM:
- * 93-98 % of the limits at 6.4e7); Zen 5's full-width AVX-512 is unmeasured.
- * PYGRAPH_F16_VECTOR_BITS=256 or 512 (read once) overrides it on any CPU,
- * so the tests run both kernels everywhere; other values are ignored.
+ * Two shapes of the kernels depend on the CPU; the project measured them on
+ * two machines, so there are two tunings:
+ *  - "zen4" (AMD family 19h, an EPYC VM):
+ *    - f16 at the avx512 level on ymm vectors, f16_lrelu__avx512_ymm
+ *      (lrelu_avx512.c: the loop is bound by its f16 <-> f32 conversions,
+ *      and a zmm one costs more there than two ymm ones): 1e5-1e6
+ *      elements ran 1.3x faster (one thread; 1e5 9.07 -> 6.90 us out of
+ *      place, 8.72 -> 6.65 in place), 6.4e7 no slower;
+ *    - no software prefetch outside streaming stores (lrelu_avx512.c has
+ *      the figures);
+ *  - "intel" everywhere else: zmm f16 and prefetch, as measured on a
+ *    Sapphire Rapids class VM (93-98 % of the limits at 6.4e7).  Zen 5's
+ *    full-width AVX-512 is unmeasured, so it gets this one.
+ * PYGRAPH_KERNEL_TUNING=zen4 or intel (read once) overrides the choice on
+ * any CPU, so the tests run both everywhere; other values are ignored.
  */
-static bool f16_on_ymm_vectors(void)
+static bool choose_zen4_tuning(void)
 {
-    const char *text = getenv("PYGRAPH_F16_VECTOR_BITS");
-    if (text != NULL && strcmp(text, "256") == 0) {
+    const char *text = getenv("PYGRAPH_KERNEL_TUNING");
+    if (text != NULL && strcmp(text, "zen4") == 0) {
         return true;
     }
-    if (text != NULL && strcmp(text, "512") == 0) {
+    if (text != NULL && strcmp(text, "intel") == 0) {
         return false;
     }
     return is_amd_family_19h();
@@ -285,7 +291,7 @@ static void detect(void)
 
     streaming_min_bytes = streaming_crossover_bytes();
     far_min_bytes = far_crossover_bytes();
-    f16_ymm_vectors = f16_on_ymm_vectors();
+    zen4_tuning = choose_zen4_tuning();
 
     /* An unknown value is ignored (no cap) rather than failing every
      * execution later: there is no call to report it through. */
@@ -324,10 +330,16 @@ int64_t pg_far_min_bytes(void)
     return far_min_bytes;
 }
 
+bool pg_software_prefetch_pays(void)
+{
+    pthread_once(&detect_once, detect);
+    return !zen4_tuning;
+}
+
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
 static const pg_lrelu_kernels *avx512_kernels_for(pg_lrelu_dtype dtype)
 {
-    if (dtype == pg_lrelu_f16 && f16_ymm_vectors) {
+    if (dtype == pg_lrelu_f16 && zen4_tuning) {
         return &pg_lrelu_kernels_avx512_f16_ymm;
     }
     return &pg_lrelu_kernels_avx512[dtype];

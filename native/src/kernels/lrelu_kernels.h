@@ -16,6 +16,7 @@
 #ifndef PYGRAPH_KERNELS_LRELU_KERNELS_H
 #define PYGRAPH_KERNELS_LRELU_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -51,6 +52,10 @@ typedef void pg_lrelu_strided_fn(size_t n, const void *src, ptrdiff_t src_stride
 typedef struct pg_lrelu_kernels {
     const char *name; /* XNNPACK style: dtype, op, ISA — "f32_lrelu__avx512" */
     pg_lrelu_contiguous_fn *contiguous;
+    /* Same bits as `contiguous`, without software prefetch, for the CPUs
+     * whose hardware prefetchers do better alone (pg_software_prefetch_pays);
+     * NULL: `contiguous` serves them too. */
+    pg_lrelu_contiguous_fn *contiguous_unprefetched;
     /* Same bits as `contiguous`, written with non-temporal stores (dst is
      * not pulled into the cache; ends with a store fence).  Worth it only
      * when dst is far larger than the last-level cache share; NULL when the
@@ -99,6 +104,11 @@ int64_t pg_streaming_min_bytes(void);
  * buffer in place) is at least this many runs a far kernel (dispatch.c:
  * 64 MiB on Intel, never elsewhere; PYGRAPH_FAR_MIN_BYTES overrides it). */
 int64_t pg_far_min_bytes(void);
+
+/* Whether non-streaming calls run `contiguous` (software prefetch ahead
+ * of the loads) rather than `contiguous_unprefetched` (dispatch.c: measured
+ * per CPU; PYGRAPH_CPU_TUNING overrides it). */
+bool pg_software_prefetch_pays(void);
 
 /* Element size in bytes of a LeakyReLU dtype. */
 static inline size_t pg_lrelu_dtype_size(pg_lrelu_dtype dtype)

@@ -327,6 +327,9 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     job.element_size = pg_lrelu_dtype_size((pg_lrelu_dtype)dtype);
     job.kernels = pg_lrelu_kernels_for((pg_lrelu_dtype)dtype);
     job.contiguous = job.kernels->contiguous;
+    if (job.kernels->contiguous_unprefetched != NULL && !pg_software_prefetch_pays()) {
+        job.contiguous = job.kernels->contiguous_unprefetched;
+    }
     bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
     if (dense) {
         /* n * element_size fits: the tensor is in memory.  The footprint

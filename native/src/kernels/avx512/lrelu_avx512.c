@@ -54,20 +54,29 @@
  *    of the in-place limit, f16 87-90 -> 93-98 %, out of place 92-101 ->
  *    100-111 % of the copy limit; at 1e5-3e6 elements it was up to 10
  *    points worse than near, hence two kernels.
+ *  - none (the `unprefetched` kernels, for in-place and in-cache calls on
+ *    AMD Zen 4, dispatch.c): there the hardware prefetchers do better
+ *    alone.  EPYC VM, one thread, C timing: f32 1e6 out of place 87 -> 98 %
+ *    of the copy limit, in place 72 -> 93 %; f16 1e5-1e6 about 12 % faster;
+ *    6.4e7 in place f16 88 -> 100 %; bf16 unchanged.  Streaming stores
+ *    there still want the near prefetch (6.4e7 f32 out of place 113 % with
+ *    it, 92 % without).
  * Prefetch never faults, so running past the end of src is harmless. */
 #define PG_PREFETCH_NEAR_BYTES 4096
 #define PG_PREFETCH_FAR_L2_BYTES 8192
 #define PG_PREFETCH_FAR_L1_BYTES 1024
 
+typedef enum prefetch_policy { prefetch_none, prefetch_near, prefetch_far } prefetch_policy;
+
 /* Address arithmetic in integers: the prefetched address may lie past the
  * end of src, where C pointer arithmetic would be undefined. */
-PG_INLINE void prefetch_ahead(const unsigned char *pointer, bool far)
+PG_INLINE void prefetch_ahead(const unsigned char *pointer, prefetch_policy prefetch)
 {
     uintptr_t address = (uintptr_t)pointer;
-    if (far) {
+    if (prefetch == prefetch_far) {
         _mm_prefetch((const char *)(address + PG_PREFETCH_FAR_L2_BYTES), _MM_HINT_T1);
         _mm_prefetch((const char *)(address + PG_PREFETCH_FAR_L1_BYTES), _MM_HINT_T0);
-    } else {
+    } else if (prefetch == prefetch_near) {
         _mm_prefetch((const char *)(address + PG_PREFETCH_NEAR_BYTES), _MM_HINT_T0);
     }
 }
@@ -242,7 +251,8 @@ PG_INLINE void process_partial(pg_lrelu_dtype dtype, size_t count, const unsigne
 }
 
 PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
-                        const pg_lrelu_step *steps, size_t num_steps, bool streaming, bool far, bool f16_ymm)
+                        const pg_lrelu_step *steps, size_t num_steps, bool streaming, prefetch_policy prefetch,
+                        bool f16_ymm)
 {
     const size_t size = pg_lrelu_dtype_size(dtype);
     const size_t width = lanes(dtype);
@@ -257,7 +267,7 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
             i = head;
         }
         for (; i + width <= n; i += width) {
-            prefetch_ahead(src + i * size, far);
+            prefetch_ahead(src + i * size, prefetch);
             if (f16_ymm) {
                 process_f16_line_ymm(src + i * size, dst + i * size, steps, num_steps, true);
                 continue;
@@ -267,8 +277,8 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
         }
     }
     for (; i + 2 * width <= n; i += 2 * width) {
-        prefetch_ahead(src + i * size, far);
-        prefetch_ahead(src + i * size + 64, far);
+        prefetch_ahead(src + i * size, prefetch);
+        prefetch_ahead(src + i * size + 64, prefetch);
         if (f16_ymm) {
             process_f16_line_ymm(src + i * size, dst + i * size, steps, num_steps, false);
             process_f16_line_ymm(src + (i + width) * size, dst + (i + width) * size, steps, num_steps, false);
@@ -299,7 +309,7 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
 }
 
 PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *dst, const float *alphas,
-                         size_t num_alphas, bool streaming, bool far, bool f16_ymm)
+                         size_t num_alphas, bool streaming, prefetch_policy prefetch, bool f16_ymm)
 {
     pg_lrelu_step steps[PG_LRELU_STEPS_PER_PASS];
     const unsigned char *from = src;
@@ -314,9 +324,9 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
         if (count == 1) {
             /* The common single op: a copy of the loop with the step
              * count known, so the constants stay in registers. */
-            run_pass(dtype, n, from, dst, steps, 1, streaming && last_pass, far, f16_ymm);
+            run_pass(dtype, n, from, dst, steps, 1, streaming && last_pass, prefetch, f16_ymm);
         } else {
-            run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, far, f16_ymm);
+            run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, prefetch, f16_ymm);
         }
         from = dst; /* later passes run in place */
     }
@@ -332,32 +342,24 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
 #define PG_KERNEL_TABLE pg_lrelu_kernels_avx512
 #endif
 
-/* The four memory variants of one dtype's kernel (see pg_lrelu_kernels). */
-#define PG_DEFINE_KERNELS(dtype_name, dtype)                                                                       \
-    static void pg_##dtype_name##_lrelu__avx512(size_t n, const void *src, void *dst, const float *alphas,         \
-                                                size_t num_alphas)                                                 \
+/* The memory variants of one dtype's kernel (see pg_lrelu_kernels). */
+#define PG_DEFINE_KERNEL(function, dtype, streaming, prefetch, f16_ymm)                                            \
+    static void function(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas)             \
     {                                                                                                              \
-        run_chain(dtype, n, src, dst, alphas, num_alphas, false, false, false);                                    \
-    }                                                                                                              \
-    static void pg_##dtype_name##_lrelu_streaming__avx512(size_t n, const void *src, void *dst,                    \
-                                                          const float *alphas, size_t num_alphas)                  \
-    {                                                                                                              \
-        run_chain(dtype, n, src, dst, alphas, num_alphas, true, false, false);                                     \
-    }                                                                                                              \
-    static void pg_##dtype_name##_lrelu_far__avx512(size_t n, const void *src, void *dst, const float *alphas,     \
-                                                    size_t num_alphas)                                             \
-    {                                                                                                              \
-        run_chain(dtype, n, src, dst, alphas, num_alphas, false, true, false);                                     \
-    }                                                                                                              \
-    static void pg_##dtype_name##_lrelu_far_streaming__avx512(size_t n, const void *src, void *dst,                \
-                                                              const float *alphas, size_t num_alphas)              \
-    {                                                                                                              \
-        run_chain(dtype, n, src, dst, alphas, num_alphas, true, true, false);                                      \
+        run_chain(dtype, n, src, dst, alphas, num_alphas, streaming, prefetch, f16_ymm);                           \
     }
+
+#define PG_DEFINE_KERNELS(dtype_name, dtype)                                                                       \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu__avx512, dtype, false, prefetch_near, false)                          \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_unprefetched__avx512, dtype, false, prefetch_none, false)             \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_streaming__avx512, dtype, true, prefetch_near, false)                 \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_far__avx512, dtype, false, prefetch_far, false)                       \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_far_streaming__avx512, dtype, true, prefetch_far, false)
 
 #define PG_KERNEL_ENTRY(dtype_name)                                                                                \
     {                                                                                                              \
         .name = PG_KERNEL_NAME(#dtype_name), .contiguous = pg_##dtype_name##_lrelu__avx512,                        \
+        .contiguous_unprefetched = pg_##dtype_name##_lrelu_unprefetched__avx512,                                   \
         .contiguous_streaming = pg_##dtype_name##_lrelu_streaming__avx512,                                         \
         .contiguous_far = pg_##dtype_name##_lrelu_far__avx512,                                                     \
         .contiguous_far_streaming = pg_##dtype_name##_lrelu_far_streaming__avx512, .strided = NULL,                \
@@ -367,20 +369,15 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
 PG_DEFINE_KERNELS(f32, pg_lrelu_f32)
 PG_DEFINE_KERNELS(f16, pg_lrelu_f16)
 
-/* f16 on 256-bit vectors: near and streaming only (the plan runs its near
- * kernel where a far one is missing). */
-static void pg_f16_lrelu_ymm__avx512(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas)
-{
-    run_chain(pg_lrelu_f16, n, src, dst, alphas, num_alphas, false, false, true);
-}
-static void pg_f16_lrelu_ymm_streaming__avx512(size_t n, const void *src, void *dst, const float *alphas,
-                                               size_t num_alphas)
-{
-    run_chain(pg_lrelu_f16, n, src, dst, alphas, num_alphas, true, false, true);
-}
+/* f16 on 256-bit vectors: no far kernels (the plan runs its near kernel
+ * where a far one is missing). */
+PG_DEFINE_KERNEL(pg_f16_lrelu_ymm__avx512, pg_lrelu_f16, false, prefetch_near, true)
+PG_DEFINE_KERNEL(pg_f16_lrelu_ymm_unprefetched__avx512, pg_lrelu_f16, false, prefetch_none, true)
+PG_DEFINE_KERNEL(pg_f16_lrelu_ymm_streaming__avx512, pg_lrelu_f16, true, prefetch_near, true)
 const pg_lrelu_kernels pg_lrelu_kernels_avx512_f16_ymm = {
     .name = "f16_lrelu__avx512_ymm",
     .contiguous = pg_f16_lrelu_ymm__avx512,
+    .contiguous_unprefetched = pg_f16_lrelu_ymm_unprefetched__avx512,
     .contiguous_streaming = pg_f16_lrelu_ymm_streaming__avx512,
 };
 #endif
