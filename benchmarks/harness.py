@@ -26,7 +26,7 @@ QUICK_SIZES = (100, 10_000, 1_000_000)
 FULL_ROUNDS, QUICK_ROUNDS = 11, 3
 # Sizes from LARGE_SIZE up take one call of tens of milliseconds per sample:
 # fewer rounds there (unless --rounds is given) keep a full run to minutes.
-# 9, not fewer: at 6.4e7 elements samples on the development VM spread by
+# 9, not fewer: at 6.4e7 elements samples on the Xeon VM spread by
 # up to 24 %, and medians of 5 moved a row by 10-20 points between runs.
 LARGE_SIZE, LARGE_SIZE_ROUNDS = 10_000_000, 9
 FULL_MIN_SAMPLE_US, QUICK_MIN_SAMPLE_US = 200.0, 20.0

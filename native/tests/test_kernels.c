@@ -550,7 +550,8 @@ static void check_kernel_names(void) {
         /* PYGRAPH_KERNEL_TUNING took: at the AVX-512 levels f16 runs on
          * ymm vectors exactly under zen4, which also drops the prefetch. */
         const char *tuning = getenv("PYGRAPH_KERNEL_TUNING");
-        if (tuning != NULL && all_types[t] == pygraph_data_type_f16 && strncmp(current_isa, "avx512", 6) == 0) {
+        int tuning_known = tuning != NULL && (strcmp(tuning, "zen4") == 0 || strcmp(tuning, "intel") == 0);
+        if (tuning_known && all_types[t] == pygraph_data_type_f16 && strncmp(current_isa, "avx512", 6) == 0) {
             int on_ymm = strstr(name, "_ymm") != NULL;
             int zen4 = strcmp(tuning, "zen4") == 0;
             if (!CHECK(on_ymm == zen4) || !CHECK(pg_software_prefetch_pays() == !zen4)) {

@@ -28,7 +28,7 @@ typedef enum pg_isa {
     pg_isa_scalar = 0,
     pg_isa_avx2 = 1,   /* AVX2 + F16C (no FMA: every multiply rounds on its own) */
     pg_isa_avx512 = 2, /* AVX-512 F + BW + VL */
-    pg_isa_avx512_bf16 = 3, /* + AVX512_BF16 (bf16 kernels only; the rest fall back to avx512) */
+    pg_isa_avx512_bf16 = 3, /* + DQ + AVX512_BF16 (bf16 kernels only; the rest fall back to avx512) */
     pg_isa_count = 4
 } pg_isa;
 
@@ -107,7 +107,7 @@ int64_t pg_far_min_bytes(void);
 
 /* Whether non-streaming calls run `contiguous` (software prefetch ahead
  * of the loads) rather than `contiguous_unprefetched` (dispatch.c: measured
- * per CPU; PYGRAPH_CPU_TUNING overrides it). */
+ * per CPU; PYGRAPH_KERNEL_TUNING overrides it). */
 bool pg_software_prefetch_pays(void);
 
 /* Element size in bytes of a LeakyReLU dtype. */

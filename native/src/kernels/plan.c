@@ -27,7 +27,7 @@
 #endif
 
 /* Below this many elements per thread, handing work to a worker costs more
- * than it saves.  Measured on the 2-core development VM (Sapphire Rapids,
+ * than it saves.  Measured on the 2-core Xeon VM (Sapphire Rapids,
  * a cache line takes ~150 ns between cores): a job round trip to a
  * spinning worker costs ~0.5 us, the time of ~5K elements in cache; with
  * 16K per thread two threads run 1e5 elements 1.5-1.7x faster than one,

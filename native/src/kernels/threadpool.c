@@ -128,11 +128,10 @@ typedef struct pool {
     int sleeping; /* workers blocked on `wake` */
     bool shut_down;
     uint32_t generation; /* of the latest job; written under call_lock */
-    int workers_kept_off_cpu; /* see keep_workers_off_callers_cpu; -1: none */
 
     /* What spinning workers read, on cache lines of their own: the lines
      * above are the caller's alone, so taking `lock` costs it no transfer
-     * from another core (~150 ns each on the development VM).
+     * from another core (~150 ns each on the Xeon VM).
      * The published job is under a sequence lock (odd while being written):
      * a worker reads it without touching `lock`; one that blocked on a
      * mutex the caller held would cost the call a kernel wake-up. */
@@ -179,7 +178,6 @@ static pool the_pool = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
     .done = PTHREAD_COND_INITIALIZER,
-    .workers_kept_off_cpu = -1,
 };
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
@@ -257,7 +255,7 @@ static size_t run_range_chunks(const job *j, int k)
 
 /* A worker reports the chunks it ran as soon as its home range is done,
  * before it looks at anyone else's range (that look moves a cache line,
- * ~150 ns on the development VM, and the caller may be waiting only for
+ * ~150 ns on the Xeon VM, and the caller may be waiting only for
  * this report), and again after any chunks it took from others: one
  * shared line written once or twice per worker and job, not per chunk.
  * The chunks' writes happen before the caller sees them done.  Sequentially
@@ -393,7 +391,6 @@ static void start_workers(int wanted)
     }
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     pthread_attr_destroy(&attributes);
-    p->workers_kept_off_cpu = -1; /* new workers have the creator's affinity */
     /* Spinning helps only when every thread can have a CPU of its own.
      * Decided when the pool grows, not per call: sched_getaffinity is a
      * system call, a tenth of a small call's time. */
@@ -413,7 +410,6 @@ static void reset_in_child(void)
     pthread_cond_init(&p->done, NULL);
     p->num_workers = 0;
     p->sleeping = 0;
-    p->workers_kept_off_cpu = -1;
     uint32_t sequence = atomic_load_explicit(&p->job_sequence, memory_order_relaxed);
     atomic_store_explicit(&p->job_sequence, sequence + sequence % 2, memory_order_relaxed);
     atomic_store_explicit(&p->caller_sleeping, false, memory_order_relaxed);
@@ -445,38 +441,36 @@ __attribute__((destructor)) static void shut_down_pool(void)
 
 /*
  * Some schedulers queue a woken thread on the CPU of the thread that woke it
- * even while another CPU is idle.  The development VM's does (its kernel
+ * even while another CPU is idle.  The Zen 4 EPYC VM's does (its kernel
  * packs threads onto few vCPUs): once other sleeping threads were in the
  * process (PyTorch's and oneDNN's OpenMP workers), the worker woken for a
  * call queued behind the caller and ran none of the call's chunks, so two
  * threads ran at one thread's speed (1e6 bf16: 63-65 us for both, against
- * 33-37 with the worker's help).  So a sleeping worker is kept off the
- * caller's CPU before it is woken: its affinity becomes the caller's minus
- * the CPU the caller is on.  Only on this path (the call pays a futex wake
- * already), and only when the caller's CPU changed since the last time
- * (sched_getcpu is a vDSO read).  Called with `lock` held.
+ * 33-37 with the worker's help).  So the workers of a job are kept off the
+ * caller's CPU before they are woken from sleep: their affinity becomes the
+ * caller's, as it is now, minus the CPU the caller is on.  It stays so until
+ * the next wake from sleep sets it again (a different caller, CPU or
+ * affinity gets its own).  Only on this path: such a call pays a futex wake
+ * already.  Called with `lock` held; the workers concerned are asleep.
  */
-static void keep_workers_off_callers_cpu(pool *p)
+static void keep_workers_off_callers_cpu(pool *p, int helpers)
 {
 #if defined(__linux__)
     int here = sched_getcpu();
-    if (here < 0 || here == p->workers_kept_off_cpu) {
-        return;
-    }
     cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || here >= CPU_SETSIZE) {
+    if (here < 0 || here >= CPU_SETSIZE || sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
         return;
     }
     CPU_CLR(here, &allowed);
     if (CPU_COUNT(&allowed) == 0) {
         return; /* the caller may use one CPU only: nowhere else to go */
     }
-    for (int i = 0; i < p->num_workers; ++i) {
+    for (int i = 0; i < helpers && i < p->num_workers; ++i) {
         pthread_setaffinity_np(p->workers[i], sizeof allowed, &allowed);
     }
-    p->workers_kept_off_cpu = here;
 #else
     (void)p;
+    (void)helpers;
 #endif
 }
 
@@ -557,7 +551,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void 
 
     pthread_mutex_lock(&p->lock); /* a line no worker touches while it spins */
     if (p->sleeping > 0) {
-        keep_workers_off_callers_cpu(p);
+        keep_workers_off_callers_cpu(p, helpers);
         pthread_cond_broadcast(&p->wake);
     }
     pthread_mutex_unlock(&p->lock);

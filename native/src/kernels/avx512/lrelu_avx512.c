@@ -45,8 +45,8 @@
  * arithmetic per byte that the out-of-order window alone keeps too few
  * cache misses in flight; the hardware prefetchers do not make up for it
  * (without software prefetch, 6.4e7 bf16/f16 in place ran at 58-62 % of
- * the in-place limit).  Two distances, measured on the development VM
- * (Sapphire Rapids class, 2 MiB L2):
+ * the in-place limit).  Three policies; the distances were measured on the
+ * Xeon VM (Sapphire Rapids class, 2 MiB L2):
  *  - near (data in the caches): into L1, 4 KiB ahead (better than 1-2 KiB);
  *  - far (data in DRAM, the `far` kernels): into L2 8 KiB ahead, which
  *    takes no L1 fill buffer for the whole DRAM latency, plus into L1 1 KiB
