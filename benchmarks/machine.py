@@ -11,6 +11,12 @@ from typing import Any, Optional
 import numpy as np
 
 
+def _kernel_environment() -> dict:
+    from pygraph.runtime import kernel_environment  # the package the harness measures
+
+    return kernel_environment()
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -108,6 +114,7 @@ def machine_info(access: Any, dtype_names: list[str], copy_limit_isa: str, torch
             "kernels": kernels,
             "default_num_threads": access.get_num_threads(),
             "max_isa_env": os.environ.get("PYGRAPH_MAX_ISA"),
+            "kernel_env": _kernel_environment(),
         },
         "copy_limit_vector_isa": copy_limit_isa,
         "versions": {

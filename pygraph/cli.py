@@ -403,7 +403,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import pygraph
 
-    from .runtime import cpu_features, cpu_isa, get_num_threads, kernel_name
+    from .runtime import cpu_features, cpu_isa, get_num_threads, kernel_environment, kernel_name
     from .schema import list_schemas, schema
 
     dtypes = schema("LeakyReLU")["type_constraints"]["T"]
@@ -415,6 +415,7 @@ def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "cpu_features": cpu_features(),
         "isa": cpu_isa(),
         "max_isa_env": os.environ.get("PYGRAPH_MAX_ISA"),
+        "kernel_env": kernel_environment(),
         "kernels": {dtype: kernel_name(dtype) for dtype in dtypes},
         "num_threads": get_num_threads(),
         "num_threads_env": os.environ.get("PYGRAPH_NUM_THREADS"),
@@ -428,7 +429,8 @@ def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ("python", f"{info['python']} ({info['machine']}), numpy {info['numpy']}"),
         ("cpu features", " ".join(info["cpu_features"]) or "(none of the ones pygraph uses)"),
         ("isa", info["isa"] + (f" (PYGRAPH_MAX_ISA={info['max_isa_env']})" if info["max_isa_env"] else "")),
-        ("kernels", ", ".join(f"{dtype}: {name}" for dtype, name in info["kernels"].items())),
+        ("kernels", ", ".join(f"{dtype}: {name}" for dtype, name in info["kernels"].items())
+         + "".join(f" ({name}={value})" for name, value in info["kernel_env"].items() if name != "PYGRAPH_MAX_ISA")),
         (
             "threads",
             str(info["num_threads"])

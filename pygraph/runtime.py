@@ -6,6 +6,8 @@ see and steer which kernels run (``pygraph info``, tests of each ISA path).
 
 from __future__ import annotations
 
+import os
+
 from typing import Union
 
 from ._binding import check, ffi, lib, to_c_string
@@ -20,6 +22,16 @@ def cpu_features() -> list[str]:
     text = ffi.new("const char **")
     check(lib.pygraph_get_cpu_features(text))
     return ffi.string(text[0]).decode("ascii").split()
+
+
+# The environment variables that change which kernels run (the native
+# library reads each once, at first use): a run is reproduced only with them.
+KERNEL_ENVIRONMENT = ("PYGRAPH_MAX_ISA", "PYGRAPH_KERNEL_TUNING", "PYGRAPH_FAR_MIN_BYTES")
+
+
+def kernel_environment() -> dict:
+    """The KERNEL_ENVIRONMENT variables that are set, with their values."""
+    return {name: os.environ[name] for name in KERNEL_ENVIRONMENT if name in os.environ}
 
 
 def cpu_isa() -> str:

@@ -273,6 +273,16 @@ def test_info_json():
     assert info["kernels"] == {dtype: pygraph.kernel_name(dtype) for dtype in ("f32", "bf16", "f16")}
     assert info["num_threads"] == pygraph.get_num_threads()
     assert info["schemas"] == pygraph.list_schemas()
+    assert set(info["kernel_env"]) <= {"PYGRAPH_MAX_ISA", "PYGRAPH_KERNEL_TUNING", "PYGRAPH_FAR_MIN_BYTES"}
+
+
+def test_info_records_the_kernel_environment(monkeypatch):
+    monkeypatch.setenv("PYGRAPH_KERNEL_TUNING", "intel")
+    monkeypatch.delenv("PYGRAPH_FAR_MIN_BYTES", raising=False)
+    code, out, _ = run("info", "--json")
+    assert code == 0 and json.loads(out)["kernel_env"]["PYGRAPH_KERNEL_TUNING"] == "intel"
+    code, out, _ = run("info")
+    assert code == 0 and "(PYGRAPH_KERNEL_TUNING=intel)" in out
 
 
 def test_bench_without_the_harness_exits_2(monkeypatch):
