@@ -190,13 +190,9 @@ static int64_t far_crossover_bytes(void)
  * Two shapes of the kernels depend on the CPU; the project measured them on
  * two machines, so there are two tunings:
  *  - "zen4" (AMD family 19h, an EPYC VM):
- *    - f16 at the avx512 level on ymm vectors, f16_lrelu__avx512_ymm
- *      (lrelu_avx512.c: the loop is bound by its f16 <-> f32 conversions,
- *      and a zmm one costs more there than two ymm ones): 1e5-1e6
- *      elements ran 1.3x faster (one thread; 1e5 9.07 -> 6.90 us out of
- *      place, 8.72 -> 6.65 in place), 6.4e7 no slower;
- *    - no software prefetch outside streaming stores (lrelu_avx512.c has
- *      the figures);
+ *    - f16 at the avx512 level on ymm vectors, f16_lrelu__avx512_ymm;
+ *    - no software prefetch outside streaming stores;
+ *    lrelu_avx512.c gives the reasons and the figures of both;
  *  - "intel" everywhere else: zmm f16 and prefetch, as measured on a
  *    Sapphire Rapids class VM (93-98 % of the limits at 6.4e7).  Zen 5's
  *    full-width AVX-512 is unmeasured, so it gets this one.

@@ -465,7 +465,7 @@ static void keep_workers_off_callers_cpu(pool *p, int helpers)
     if (CPU_COUNT(&allowed) == 0) {
         return; /* the caller may use one CPU only: nowhere else to go */
     }
-    for (int i = 0; i < helpers && i < p->num_workers; ++i) {
+    for (int i = 0; i < helpers; ++i) { /* helpers <= num_workers (pg_parallel_for) */
         pthread_setaffinity_np(p->workers[i], sizeof allowed, &allowed);
     }
 #else
