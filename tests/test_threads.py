@@ -180,3 +180,48 @@ def test_a_woken_worker_is_kept_off_the_callers_cpu():
         assert reference.same_bits(out, reference.leaky_relu(x, 0.5))
     finally:
         pygraph.set_num_threads(0)
+
+
+def _context_switches(tid: int) -> int:
+    """How often thread `tid` has left its CPU, for any reason: a thread
+    that sleeps throughout keeps the same count."""
+    counts = []
+    with open(f"/proc/self/task/{tid}/status") as f:
+        for line in f:
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                counts.append(int(line.split()[1]))
+    assert len(counts) == 2, f"no context switch counts in /proc/self/task/{tid}/status"
+    return sum(counts)
+
+
+def test_a_caller_on_one_cpu_runs_alone():
+    """A caller that may run on one CPU only never wakes a worker: the
+    worker could only take turns with it there (threadpool.c)."""
+    import os
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread states and affinity are read from Linux's /proc")
+    allowed = os.sched_getaffinity(0)
+    x = np.linspace(-1, 1, 1 << 20, dtype=np.float32)  # the pool runs for two threads
+    out = np.empty_like(x)
+    expected = reference.leaky_relu(x, 0.5)
+    pygraph.set_num_threads(2)
+    try:
+        pygraph.leaky_relu(x, 0.5, out=out)  # the pool has a worker
+        workers = _pool_workers()
+        assert workers, "the pool's workers are named pygraph-worker"
+        os.sched_setaffinity(0, {min(allowed)})  # this thread only: pid 0 is the calling thread
+        time.sleep(0.05)  # the workers stop spinning (0.1 ms after a job) and sleep
+        before = {tid: _context_switches(tid) for tid in workers}
+        for _ in range(5):
+            out.fill(0)
+            pygraph.leaky_relu(x, 0.5, out=out)
+            assert reference.same_bits(out, expected)
+        time.sleep(0.05)  # a worker woken meanwhile has left its CPU again
+        after = {tid: _context_switches(tid) for tid in workers}
+        assert after == before, "a sleeping worker was woken for a caller on one CPU"
+    finally:
+        os.sched_setaffinity(0, allowed)
+        pygraph.set_num_threads(0)

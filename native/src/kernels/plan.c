@@ -300,11 +300,11 @@ static void fp_leave(fp_state saved)
 #endif
 }
 
-static void run_chunk(void *context, size_t chunk_index)
+static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 {
     const plan_job *job = context;
-    int64_t begin = (int64_t)chunk_index * job->chunk_elements;
-    int64_t end = begin + job->chunk_elements;
+    int64_t begin = (int64_t)first_chunk * job->chunk_elements;
+    int64_t end = begin + (int64_t)num_chunks * job->chunk_elements;
     if (end > job->plan->num_elements) {
         end = job->plan->num_elements;
     }
@@ -356,7 +356,7 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     }
     if (threads <= 1) {
         job.chunk_elements = n;
-        run_chunk(&job, 0);
+        run_chunks(&job, 0, 1);
         return;
     }
     int64_t chunks_wanted = threads * PG_CHUNKS_PER_THREAD;
@@ -364,5 +364,5 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     chunk = (chunk + PG_CHUNK_GRANULE - 1) / PG_CHUNK_GRANULE * PG_CHUNK_GRANULE;
     job.chunk_elements = chunk;
     size_t num_chunks = (size_t)((n + chunk - 1) / chunk);
-    pg_parallel_for(num_chunks, (int)threads, run_chunk, &job);
+    pg_parallel_for(num_chunks, (int)threads, run_chunks, &job);
 }

@@ -26,13 +26,16 @@ int pg_threads_get(void);
 /* 0 restores the default; callers have checked num_threads >= 0. */
 void pg_threads_set(int num_threads);
 
-typedef void pg_chunk_fn(void *context, size_t chunk_index);
+/* Runs chunks [first_chunk, first_chunk + num_chunks) of a job. */
+typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
 
-/* Calls run(context, i) exactly once for every i in [0, num_chunks), on at
- * most max_threads threads (the calling thread works too), and returns
- * when all calls have returned.  When the pool is busy with another call,
- * cannot start, or has been shut down at exit, everything runs on the
- * calling thread.  Never allocates on the heap after the pool has started. */
+/* Runs every chunk in [0, num_chunks) exactly once, on at most max_threads
+ * threads (the calling thread works too), and returns when all have
+ * finished.  Threads claim chunks one at a time; a call that runs alone
+ * (the pool is busy with another call, cannot start, has been shut down at
+ * exit, or the caller may run on one CPU only) runs them all in one
+ * run(context, 0, num_chunks).  Never allocates on the heap after the pool
+ * has started. */
 void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context);
 
 #endif /* PYGRAPH_KERNELS_THREADPOOL_H */
