@@ -130,6 +130,41 @@ def test_cache_distinguishes_layouts_and_alphas():
     assert functional.cache_size() == 4
 
 
+def test_the_latest_hit_is_reused_only_for_an_equal_call():
+    """The entry of the latest dense hit is found without a dict lookup
+    (functional._last_hit); every call that differs from it in dtype,
+    shape, layout or alpha still gets its own partition, and a bad alpha
+    equal to the last one (True == 1.0) is still refused."""
+    functional.clear_cache()
+    x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)
+    expected = reference.leaky_relu(x, 1.5)
+    for _ in range(2):  # the first call fills the cache, the second hits it, the third the last hit
+        assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
+    assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
+    assert reference.same_bits(pygraph.leaky_relu(x, np.float64(1.5)), expected)
+    assert reference.same_bits(pygraph.leaky_relu(x, 2.5), reference.leaky_relu(x, 2.5))
+    assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
+    with pytest.raises(pygraph.InvalidArgumentsError):
+        pygraph.leaky_relu(np.ones(3, np.float32), 1.0)  # a hit for alpha 1.0 ...
+        pygraph.leaky_relu(np.ones(3, np.float32), 1.0)
+        pygraph.leaky_relu(np.ones(3, np.float32), True)  # ... that must not serve True
+    other_shape = x.reshape(4, 3)
+    assert pygraph.leaky_relu(other_shape, 1.5).shape == (4, 3)
+    assert pygraph.leaky_relu(x, 1.5).shape == (3, 4)
+    half = x.astype(np.float16)
+    assert reference.same_bits(pygraph.leaky_relu(half, 1.5), reference.leaky_relu(half, 1.5))
+    transposed = np.ascontiguousarray(x.T).T  # shape (3, 4), not C-contiguous
+    assert reference.same_bits(pygraph.leaky_relu(transposed, 1.5), expected)
+    out = np.full((4, 3), 7, np.float32)
+    with pytest.raises(pygraph.InvalidShapeError):
+        pygraph.leaky_relu(x, 1.5, out=out)
+    assert (out == 7).all()
+    functional.clear_cache()
+    assert functional.cache_size() == 0
+    assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
+    assert functional.cache_size() == 1  # compiled anew, not served by a forgotten hit
+
+
 def test_c_contiguous_calls_share_one_entry_and_other_layouts_still_run():
     # C-contiguous x and out are keyed by (dtype, shape, alpha) only and rely
     # on ffi.from_buffer refusing anything else: after that entry exists,
