@@ -290,18 +290,28 @@ class CompiledPartition(Handle):
         handle = self._ptr
         if handle is None:
             raise InvalidArgumentsError("compiled partition is closed")
-        stream_ptr = self._stream_ptr if stream is None else _stream_pointer(stream)
-        if (
-            type(inputs) is list
-            and type(outputs) is list
-            and len(inputs) == 1
-            and len(outputs) == 1
-            and self._run_lean(stream_ptr, inputs[0], outputs[0])
-        ):
-            return
-        if type(inputs) not in (list, tuple):
+        if stream is None:
+            stream_ptr = self._stream_ptr
+        elif type(stream) is Stream:
+            stream_ptr = stream._handle
+        else:
+            stream_ptr = _stream_pointer(stream)  # a subclass, or the refusal
+        if type(inputs) in _LISTS and type(outputs) in _LISTS and len(inputs) == 1 and len(outputs) == 1:
+            # The two common unary calls, tried before anything general.
+            x, out = inputs[0], outputs[0]
+            if type(x) is Tensor and type(out) is Tensor and not out._readonly:
+                # oneDNN's form: each Tensor built its native struct once,
+                # and the library checks it against the port (and words
+                # any mismatch), so nothing is checked twice.
+                status = _execute_tensors(handle, stream_ptr, 1, x._struct, 1, out._struct)
+                if status:
+                    raise error_for_status(status, last_error_message())
+                return
+            if self._run_lean(stream_ptr, x, out):
+                return
+        if type(inputs) not in _LISTS:
             _check_sequence(inputs, "inputs")
-        if type(outputs) not in (list, tuple):
+        if type(outputs) not in _LISTS:
             _check_sequence(outputs, "outputs")
         # NumPy arrays laid out exactly as the compiled ports, any number.
         in_ports, out_ports = self._inputs, self._outputs
@@ -319,16 +329,6 @@ class CompiledPartition(Handle):
         self._execute_general(handle, stream_ptr, inputs, outputs)
 
     def _execute_general(self, handle: Any, stream_ptr: Any, inputs: Sequence[Any], outputs: Sequence[Any]) -> None:
-        if (
-            len(inputs) == 1
-            and len(outputs) == 1
-            and type(inputs[0]) is Tensor
-            and type(outputs[0]) is Tensor
-            and not outputs[0].readonly
-        ):
-            # Each Tensor built its native struct once; pass them as they are.
-            check(lib.pygraph_compiled_partition_execute(handle, stream_ptr, 1, inputs[0]._struct, 1, outputs[0]._struct))
-            return
         keep_alive: list = []
         c_inputs = self._tensor_array(inputs, self._inputs, "input", False, keep_alive)
         c_outputs = self._tensor_array(outputs, self._outputs, "output", True, keep_alive)
@@ -467,6 +467,7 @@ class CompiledPartition(Handle):
 
 
 _ndarray = np.ndarray
+_LISTS = (list, tuple)  # what execute() takes without a further check
 _empty = np.empty
 _from_buffer = ffi.from_buffer
 # from_buffer's keyword argument costs more than the rest of the call: the
@@ -477,6 +478,7 @@ _BYTES = ffi.typeof("char[]")
 # (stride-less) view of one with ValueError; cffi's own check, TypeError.
 _BUFFER_REFUSALS = (ValueError, TypeError, BufferError)
 _execute_buffers = lib.pygraph_compiled_partition_execute_buffers
+_execute_tensors = lib.pygraph_compiled_partition_execute
 # One input, one output, no pointer lists: cffi would build a temporary C
 # array per list argument, which costs as much as a small call's work.
 _execute_unary = lib.pygraph_compiled_partition_execute_unary
