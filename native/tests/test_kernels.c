@@ -238,46 +238,55 @@ static int guards_intact(const unsigned char *buffer, size_t before_bytes, size_
     return tu_is_canary(buffer, before_bytes) && tu_is_canary(buffer + after_offset, after_bytes);
 }
 
+/* Element i of `got` against the oracle's chain applied to element i of
+ * `input`, for every i < length. */
+static void compare_with_oracle(const char *what, pygraph_data_type type, const float *alphas, size_t chain,
+                                const void *input, const void *got, int64_t length, int *mismatches) {
+    for (int64_t i = 0; i < length; i++) {
+        uint32_t in = get_bits(input, i, type), out = get_bits(got, i, type);
+        uint32_t expected = oracle_lrelu_chain(in, alphas, chain, format_of(type));
+        if (out != expected) {
+            report_mismatch(mismatches, what, type, in, alphas[0], expected, out, i);
+        }
+    }
+}
+
+/* Out of place, dst also starts DST_SHIFT elements later than src in its
+ * block: the kernels align their stores to dst, and src must be read right
+ * from any other alignment. */
+#define DST_SHIFT 5
+
 static void test_every_length(pygraph_data_type type) {
     const float alphas[2] = {-0.5f, 0.01f};
     size_t size = size_of(type);
-    enum { max_length = 300 };
-    unsigned char *src_block = tu_malloc((max_length + 2 * GUARD) * 4);
-    unsigned char *dst_block = tu_malloc((max_length + 2 * GUARD) * 4);
+    enum { max_length = 300, block_elements = max_length + 2 * GUARD + DST_SHIFT };
+    unsigned char *src_block = tu_malloc(block_elements * 4);
+    unsigned char *dst_block = tu_malloc(block_elements * 4);
     uint64_t seed = 0x1E5 + (uint64_t)type;
     int mismatches = 0, stray = 0;
     for (int64_t length = 0; length <= max_length; length++) {
         for (size_t chain = 1; chain <= 2; chain++) {
             compiled_1d c = compile_1d(type, alphas, chain, length, 1, 1);
             void *src = src_block + GUARD * size;
-            void *dst = dst_block + GUARD * size;
-            fill_random(src, (size_t)length, type, &seed);
-            tu_fill_canary(dst_block, (max_length + 2 * GUARD) * 4);
-            if (CHECK_OK(tu_execute1(c.compiled, stream, &c.src, src, &c.dst, dst))) {
-                for (int64_t i = 0; i < length; i++) {
-                    uint32_t in = get_bits(src, i, type), got = get_bits(dst, i, type);
-                    uint32_t expected = oracle_lrelu_chain(in, alphas, chain, format_of(type));
-                    if (got != expected) {
-                        report_mismatch(&mismatches, "length sweep", type, in, alphas[0], expected, got, i);
+            for (size_t shift = 0; shift <= DST_SHIFT; shift += DST_SHIFT) {
+                void *shifted_dst = dst_block + (GUARD + shift) * size;
+                fill_random(src, (size_t)length, type, &seed);
+                tu_fill_canary(dst_block, block_elements * 4);
+                if (CHECK_OK(tu_execute1(c.compiled, stream, &c.src, src, &c.dst, shifted_dst))) {
+                    compare_with_oracle("length sweep", type, alphas, chain, src, shifted_dst, length, &mismatches);
+                    size_t before = (GUARD + shift) * size, after = before + (size_t)length * size;
+                    if (!guards_intact(dst_block, before, after, block_elements * 4 - after) && stray++ < 4) {
+                        fprintf(stderr, "  [isa %s] %s length %" PRId64 " dst shift %zu: write outside the dst\n",
+                                current_isa, pygraph_data_type_name(type), length, shift);
                     }
-                }
-                if (!guards_intact(dst_block, GUARD * size, GUARD * size + (size_t)length * size, GUARD * size) &&
-                    stray++ < 4) {
-                    fprintf(stderr, "  [isa %s] %s length %" PRId64 ": write outside the dst\n", current_isa,
-                            pygraph_data_type_name(type), length);
                 }
             }
             /* In place, misaligned the same way, guards around. */
-            tu_fill_canary(dst_block, (max_length + 2 * GUARD) * 4);
+            void *dst = dst_block + GUARD * size;
+            tu_fill_canary(dst_block, block_elements * 4);
             memcpy(dst, src, (size_t)length * size);
             if (CHECK_OK(tu_execute1(c.compiled, stream, &c.src, dst, &c.dst, dst))) {
-                for (int64_t i = 0; i < length; i++) {
-                    uint32_t in = get_bits(src, i, type), got = get_bits(dst, i, type);
-                    uint32_t expected = oracle_lrelu_chain(in, alphas, chain, format_of(type));
-                    if (got != expected) {
-                        report_mismatch(&mismatches, "length sweep in-place", type, in, alphas[0], expected, got, i);
-                    }
-                }
+                compare_with_oracle("length sweep in-place", type, alphas, chain, src, dst, length, &mismatches);
                 if (!guards_intact(dst_block, GUARD * size, GUARD * size + (size_t)length * size, GUARD * size) &&
                     stray++ < 4) {
                     fprintf(stderr, "  [isa %s] %s in-place length %" PRId64 ": write outside the tensor\n",

@@ -138,15 +138,20 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
     const size_t size = pg_lrelu_dtype_size(dtype);
     const size_t width = 32 / size;
     size_t i = 0;
-    if (streaming && (uintptr_t)dst % size == 0) {
-        /* Peel until dst is 32-byte aligned, then whole aligned vectors
-         * with non-temporal stores. */
+    const bool dst_aligns = (uintptr_t)dst % size == 0;
+    if (dst_aligns) {
+        /* Peel until dst is 32-byte aligned: no store splits a cache line
+         * after it, and in place no load either (see the AVX-512 kernel
+         * for what split lines cost). */
         size_t head = (32 - (uintptr_t)dst % 32) % 32 / size;
         head = head < n ? head : n;
         if (head > 0) {
             process_partial(dtype, head, src, dst, steps, num_steps);
             i = head;
         }
+    }
+    if (streaming && dst_aligns) {
+        /* Whole aligned vectors with non-temporal stores. */
         for (; i + width <= n; i += width) {
             PG_PREFETCH_AHEAD(src + i * size, 0);
             __m256i v = _mm256_loadu_si256((const __m256i *)(src + i * size));
