@@ -72,6 +72,17 @@ def _threads(text: str) -> int:
     return value
 
 
+def _offset(text: str) -> int:
+    """A byte offset every dtype's elements stay aligned at."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value < impl.ALIGNMENT or value % 4 != 0:
+        raise argparse.ArgumentTypeError(f"an offset is a multiple of 4 below {impl.ALIGNMENT}; got {value}")
+    return value
+
+
 def _placement(text: str) -> str:
     if text not in PLACEMENT_NAMES:
         raise argparse.ArgumentTypeError(f"placement {text!r}: expected 'out' or 'in'")
@@ -101,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default {FULL_MIN_SAMPLE_US:g}; --quick: {QUICK_MIN_SAMPLE_US:g})")
     parser.add_argument("--alpha", type=float, default=0.01, help="LeakyReLU's alpha (default 0.01)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the input data")
+    parser.add_argument("--offset", type=_offset, default=0,
+                        help="bytes past a 64-byte boundary where x and y start: 0, 4, ..., 60 "
+                        "(default 0; 16 is where large NumPy arrays often start)")
     parser.add_argument("--quick", action="store_true", help="few sizes, few rounds: a smoke test")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
     parser.add_argument("--no-onednn", action="store_true",
@@ -212,6 +226,7 @@ def measure_group(
                               "mismatches": output_mismatches(record, w, placement, pygraph_bits)}
         records.append(entry)
     group = {"dtype": w.dtype_name, "n": w.n, "threads": threads, "placement": placement, "alpha": w.alpha,
+             "offset": w.x.ctypes.data % impl.ALIGNMENT,  # where x and y start in a cache line (--offset)
              "bytes_per_call": bytes_per_call, "rounds": rounds,
              "settle": {"available": settle.available, "waits": settle.waits, "timeouts": settle.timeouts},
              "implementations": records,
@@ -232,7 +247,7 @@ def measure_size(
     """Every (threads, placement) group of one dtype and size, on buffers
     allocated once."""
     say(f"{dtype_name} n={report.format_size(n)}: allocating and compiling")
-    w = impl.Workload.create(dtype_name, n, args.alpha, args.seed)
+    w = impl.Workload.create(dtype_name, n, args.alpha, args.seed, args.offset)
     prepared = impl.prepare_pygraph(access, w)
     min_sample_ns = int(args.min_sample_us * 1000)
     numpy_choice: dict[str, tuple] = {}  # NumPy is single-threaded: chosen once per placement
@@ -332,7 +347,7 @@ def run(args: argparse.Namespace, out: TextIO) -> dict:
                    "default_rounds": {"below_large_size": FULL_ROUNDS, "large_size": LARGE_SIZE,
                                       "from_large_size": LARGE_SIZE_ROUNDS, "quick": QUICK_ROUNDS},
                    "min_sample_us": args.min_sample_us,
-                   "alpha": args.alpha, "seed": args.seed, "quick": args.quick,
+                   "alpha": args.alpha, "seed": args.seed, "offset": args.offset, "quick": args.quick,
                    "in_place_calls_per_restore": impl.in_place_calls_per_restore(args.alpha),
                    "torch": torch is not None, "onednn": onednn is not None},
         "groups": groups,

@@ -42,13 +42,14 @@ class Unavailable(Exception):
     """An implementation that cannot run here (library missing, API absent)."""
 
 
-def aligned_empty(n: int, dtype: np.dtype) -> np.ndarray:
-    """An uninitialised 1-d array of n elements starting on a 64-byte
-    boundary (NumPy only promises 16)."""
+def aligned_empty(n: int, dtype: np.dtype, offset: int = 0) -> np.ndarray:
+    """An uninitialised 1-d array of n elements starting `offset` bytes
+    past a 64-byte boundary (NumPy only promises 16; its large arrays often
+    start 16 bytes into a line, after malloc's header)."""
     nbytes = n * dtype.itemsize
-    raw = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % ALIGNMENT
-    return raw[offset : offset + nbytes].view(dtype)
+    raw = np.empty(nbytes + 2 * ALIGNMENT, dtype=np.uint8)
+    start = (-raw.ctypes.data) % ALIGNMENT + offset
+    return raw[start : start + nbytes].view(dtype)
 
 
 def make_input(n: int, dtype: np.dtype, seed: int) -> np.ndarray:
@@ -95,12 +96,13 @@ class Workload:
     prepared: dict = field(default_factory=dict)
 
     @classmethod
-    def create(cls, dtype_name: str, n: int, alpha: float, seed: int) -> "Workload":
+    def create(cls, dtype_name: str, n: int, alpha: float, seed: int, offset: int = 0) -> "Workload":
+        """x and y start `offset` bytes past a cache line."""
         dtype = DTYPES[dtype_name]
         x0 = make_input(n, dtype, seed)
-        x = aligned_empty(n, dtype)
+        x = aligned_empty(n, dtype, offset)
         np.copyto(x, x0)
-        y = aligned_empty(n, dtype)
+        y = aligned_empty(n, dtype, offset)
         y.view(np.uint8).fill(0)  # touch every page now, not in a timed call
         return cls(dtype_name, n, alpha, x0, x, y)
 

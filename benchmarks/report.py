@@ -93,8 +93,9 @@ def print_tables(groups: list[dict], out: TextIO) -> None:
         by_key.setdefault(group_key(group), []).append(group)
     peers = peers_present(groups)
     for (dtype, threads, placement), members in by_key.items():
-        alpha = members[0]["alpha"]
-        out.write(f"\n{dtype} · {_threads_text(threads)} · {PLACEMENT_TEXT[placement]} · alpha = {alpha}\n")
+        alpha, offset = members[0]["alpha"], members[0].get("offset", 0)
+        where = f" · buffers {offset} bytes past a cache line" if offset else ""
+        out.write(f"\n{dtype} · {_threads_text(threads)} · {PLACEMENT_TEXT[placement]} · alpha = {alpha}{where}\n")
         header = (f"{'n':>10}  {'implementation':<54} {'µs/call':>10} {'±%':>5} {'GB/s':>7} {'of limit':>8}"
                   + "".join(f" {'vs ' + peer:>9}" for peer in peers) + "  check")
         out.write(header + "\n" + "-" * len(header) + "\n")

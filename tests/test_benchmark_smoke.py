@@ -24,6 +24,9 @@ DTYPES = ["f32", "bf16", "f16"]
 # 100 and an odd size, so vector tails and unaligned ends are exercised.
 SIZES = [100, 1037]
 PLACEMENTS = ["out_of_place", "in_place"]
+# Buffers where large NumPy arrays often start: every implementation is
+# checked there (the kernels' alignment heads run).
+OFFSET = 16
 PYGRAPH_KEYS = {"pygraph_tensor", "pygraph_arrays", "pygraph_leaky_relu", "pygraph_c"}
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
@@ -38,7 +41,8 @@ def quick_run(tmp_path_factory):
     png_path = directory / "bench.png"
     command = [sys.executable, "-m", "pygraph.benchmarks.harness", "--quick", "--quiet",
                "--sizes", ",".join(map(str, SIZES)), "--threads", "1,2", "--rounds", "3",
-               "--min-sample-us", "5", "--json", str(json_path), "--markdown", str(directory / "bench.md")]
+               "--min-sample-us", "5", "--offset", str(OFFSET),
+               "--json", str(json_path), "--markdown", str(directory / "bench.md")]
     if HAS_MATPLOTLIB:
         command += ["--plot", str(png_path)]
     # cwd away from the checkout: `python -m` puts the working directory
@@ -65,7 +69,8 @@ def test_json_describes_the_machine_and_the_run(quick_run):
     assert (machine["versions"]["onednn"] is not None) == document["config"]["onednn"]
     config = document["config"]
     assert config["sizes"] == SIZES and config["dtypes"] == DTYPES and config["threads"] == [1, 2]
-    assert config["rounds"] == 3
+    assert config["rounds"] == 3 and config["offset"] == OFFSET
+    assert {group["offset"] for group in document["groups"]} == {OFFSET}  # the buffers really start there
 
 
 def test_every_group_is_measured_with_every_implementation(quick_run):
@@ -233,7 +238,8 @@ def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch, capsys, tmp
 
 
 @pytest.mark.parametrize("arguments", [["--sizes", "0"], ["--sizes", "1.5"], ["--dtypes", "f64"],
-                                       ["--threads", "0"], ["--placements", "sideways"]])
+                                       ["--threads", "0"], ["--placements", "sideways"],
+                                       ["--offset", "2"], ["--offset", "64"], ["--offset", "x"]])
 def test_bad_arguments_exit_with_usage_error(arguments, capsys):
     with pytest.raises(SystemExit) as exit_info:
         harness.main(arguments)
