@@ -45,7 +45,8 @@ _last_hit: tuple = _NO_LAST_HIT
 
 
 def clear_cache() -> None:
-    """Forget every cached compiled partition."""
+    """Forget every cached compiled partition.  (A call running on another
+    thread meanwhile may keep the one it uses as its latest hit.)"""
     global _last_hit
     with _cache_lock:
         _cache.clear()

@@ -144,10 +144,15 @@ def test_the_latest_hit_is_reused_only_for_an_equal_call():
     assert reference.same_bits(pygraph.leaky_relu(x, np.float64(1.5)), expected)
     assert reference.same_bits(pygraph.leaky_relu(x, 2.5), reference.leaky_relu(x, 2.5))
     assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
+    assert functional._last_hit[1] == (3, 4)  # the memo is what served the calls above
+    negative = np.full(3, -1.0, np.float32)
+    pygraph.leaky_relu(negative, 1.0)
+    pygraph.leaky_relu(negative, 1.0)  # the latest hit is now alpha 1.0 ...
     with pytest.raises(pygraph.InvalidArgumentsError):
-        pygraph.leaky_relu(np.ones(3, np.float32), 1.0)  # a hit for alpha 1.0 ...
-        pygraph.leaky_relu(np.ones(3, np.float32), 1.0)
-        pygraph.leaky_relu(np.ones(3, np.float32), True)  # ... that must not serve True
+        pygraph.leaky_relu(negative, True)  # ... which must not serve True
+    assert math.copysign(1, pygraph.leaky_relu(negative, -0.0)[0]) == 1.0  # nor -0.0 or 0.0
+    assert math.copysign(1, pygraph.leaky_relu(negative, 0.0)[0]) == -1.0
+    assert np.isnan(pygraph.leaky_relu(negative, math.nan)).all()
     other_shape = x.reshape(4, 3)
     assert pygraph.leaky_relu(other_shape, 1.5).shape == (4, 3)
     assert pygraph.leaky_relu(x, 1.5).shape == (3, 4)

@@ -194,25 +194,24 @@ def _context_switches(tid: int) -> int:
     return sum(counts)
 
 
-def test_a_caller_on_one_cpu_runs_alone():
-    """A caller that may run on one CPU only never wakes a worker: the
-    worker could only take turns with it there (threadpool.c)."""
+def _pinned_calls(caller_cpus: set, worker_cpus: set) -> tuple[dict, dict, list]:
+    """Five 2-thread calls from this thread, limited to `caller_cpus`, with
+    the pool's workers limited to `worker_cpus` and asleep at the start:
+    each worker's context switches before and after, and its CPUs after."""
     import os
 
-    import pytest
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("thread states and affinity are read from Linux's /proc")
-    allowed = os.sched_getaffinity(0)
     x = np.linspace(-1, 1, 1 << 20, dtype=np.float32)  # the pool runs for two threads
     out = np.empty_like(x)
     expected = reference.leaky_relu(x, 0.5)
+    allowed = os.sched_getaffinity(0)
     pygraph.set_num_threads(2)
     try:
         pygraph.leaky_relu(x, 0.5, out=out)  # the pool has a worker
         workers = _pool_workers()
         assert workers, "the pool's workers are named pygraph-worker"
-        os.sched_setaffinity(0, {min(allowed)})  # this thread only: pid 0 is the calling thread
+        for tid in workers:
+            os.sched_setaffinity(tid, worker_cpus)
+        os.sched_setaffinity(0, caller_cpus)  # this thread only: pid 0 is the calling thread
         time.sleep(0.05)  # the workers stop spinning (0.1 ms after a job) and sleep
         before = {tid: _context_switches(tid) for tid in workers}
         for _ in range(5):
@@ -221,7 +220,41 @@ def test_a_caller_on_one_cpu_runs_alone():
             assert reference.same_bits(out, expected)
         time.sleep(0.05)  # a worker woken meanwhile has left its CPU again
         after = {tid: _context_switches(tid) for tid in workers}
-        assert after == before, "a sleeping worker was woken for a caller on one CPU"
+        return before, after, [os.sched_getaffinity(tid) for tid in workers]
     finally:
         os.sched_setaffinity(0, allowed)
         pygraph.set_num_threads(0)
+
+
+def test_a_caller_and_workers_on_one_cpu_run_alone():
+    """Where the caller and the workers may use one CPU only (taskset -c 0
+    with two threads asked for), a call never wakes a worker: it could only
+    take turns with the caller there (threadpool.c)."""
+    import os
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread states and affinity are read from Linux's /proc")
+    cpu = min(os.sched_getaffinity(0))
+    before, after, _ = _pinned_calls({cpu}, {cpu})
+    assert after == before, "a sleeping worker was woken for a caller on one CPU"
+
+
+def test_a_pinned_caller_is_helped_by_workers_that_may_run_elsewhere():
+    """A calling thread pinned to its CPU (the process is not) still gets
+    the workers' help, on the workers' other CPUs."""
+    import os
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread states and affinity are read from Linux's /proc")
+    allowed = os.sched_getaffinity(0)
+    if len(allowed) < 2:
+        pytest.skip("needs two CPUs")
+    cpu = min(allowed)
+    before, after, masks = _pinned_calls({cpu}, allowed)
+    woken = [tid for tid in before if after[tid] != before[tid]]
+    assert woken, "no worker was woken for a pinned caller whose workers may use other CPUs"
+    assert any(mask == allowed - {cpu} for mask in masks), (allowed, masks)

@@ -453,13 +453,17 @@ __attribute__((destructor)) static void shut_down_pool(void)
  * affinity gets its own).  Only on this path: such a call pays a futex wake
  * already.
  *
+ * A caller pinned to its one CPU (an application's per-core thread) leaves
+ * the workers the CPUs they may use already, minus the caller's: worker 0's
+ * set stands for all, as every wake sets them alike.
+ *
  * Returns how many of the `helpers` wanted can have a CPU other than the
- * caller's: 0 when the caller may run on one CPU only (taskset -c 0, or a
- * thread pinned to its core, with more threads asked for).  The call then
- * runs alone: a helper could only take turns with the caller on its CPU,
- * and measured so on the Zen 4 VM, 2 threads on one CPU ran 1e5 f32 at
- * 0.48-0.83x of one thread's speed.  Called with `lock` held, before the
- * job is published; the workers concerned are asleep.
+ * caller's: 0 when neither the caller nor the workers may use another
+ * (taskset -c 0 with more threads asked for).  The call then runs alone: a
+ * helper could only take turns with the caller on its CPU, and measured so
+ * on the Zen 4 VM, 2 threads on one CPU ran 1e5 f32 at 0.48-0.83x of one
+ * thread's speed.  Called with `lock` held, before the job is published;
+ * the workers concerned are asleep.
  */
 static int keep_workers_off_callers_cpu(pool *p, int helpers)
 {
@@ -470,6 +474,12 @@ static int keep_workers_off_callers_cpu(pool *p, int helpers)
         return helpers; /* nothing known: leave the workers as they are */
     }
     CPU_CLR(here, &allowed);
+    if (CPU_COUNT(&allowed) == 0) {
+        if (pthread_getaffinity_np(p->workers[0], sizeof allowed, &allowed) != 0) {
+            return helpers;
+        }
+        CPU_CLR(here, &allowed);
+    }
     int other_cpus = CPU_COUNT(&allowed);
     if (helpers > other_cpus) {
         helpers = other_cpus;
