@@ -53,20 +53,36 @@ PG_INLINE __m256 round_to_dtype(pg_lrelu_dtype dtype, __m256 r)
     return r;
 }
 
+/* Sets the quiet bit of every f32 NaN lane. */
+PG_INLINE __m256 quiet_f32_nans(__m256 x)
+{
+    const __m256 quiet_bit = _mm256_castsi256_ps(_mm256_set1_epi32((int)PG_F32_QUIET_BIT));
+    return _mm256_or_ps(x, _mm256_and_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q), quiet_bit));
+}
+
 /* `last_rounded_by_narrowing`: the caller narrows with round-to-nearest-
- * even afterwards, so the last step may skip its own rounding. */
-/* NaN lanes are never negative, so they keep their value through every
- * step: quieting them once, before the chain, is the same as at every step.
- * 16-bit types are quieted in their packed form (one compare covers 16
- * elements), f32 here. */
+ * even afterwards, so the last step may skip its own rounding.
+ * NaN lanes are never negative, so they keep their value through every
+ * step: quieting them once is the same as at every step.  16-bit types are
+ * quieted in their packed form before (one compare covers 16 elements). */
 PG_INLINE __m256 apply_steps(pg_lrelu_dtype dtype, __m256 x, const pg_lrelu_step *steps, size_t num_steps,
                              bool last_rounded_by_narrowing)
 {
-    if (dtype == pg_lrelu_f32) {
-        const __m256 quiet_bit = _mm256_castsi256_ps(_mm256_set1_epi32((int)PG_F32_QUIET_BIT));
-        x = _mm256_or_ps(x, _mm256_and_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q), quiet_bit));
-    }
     for (size_t i = 0; i < num_steps; ++i) {
+        if (dtype == pg_lrelu_f32 && !steps[i].alpha_is_nan) {
+            /* Every lane that is not >= 0 takes the product: the negatives,
+             * and the NaNs, for which a product with a number is that NaN
+             * quieted (x86's rule for one NaN operand), as the definition
+             * asks.  -0 >= 0 keeps -0.  Three operations instead of six
+             * (quieting NaNs apart, an ordered compare): in place at 1e5 on
+             * Zen 4 this f32 loop was compute bound. */
+            __m256 not_non_negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NGE_UQ);
+            x = _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(steps[i].alpha)), not_non_negative);
+            continue;
+        }
+        if (dtype == pg_lrelu_f32) {
+            x = quiet_f32_nans(x); /* a NaN alpha: NaN lanes keep x, below */
+        }
         /* Ordered compare: NaN lanes are not negative; -0 < 0 is false,
          * so -0 passes through unchanged. */
         __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
