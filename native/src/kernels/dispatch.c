@@ -191,8 +191,10 @@ static int64_t far_crossover_bytes(void)
  * two machines, so there are two tunings:
  *  - "zen4" (AMD family 19h, an EPYC VM):
  *    - f16 at the avx512 level on ymm vectors, f16_lrelu__avx512_ymm;
- *    - no software prefetch outside streaming stores;
- *    lrelu_avx512.c gives the reasons and the figures of both;
+ *    - no software prefetch outside streaming stores, at the avx512 and
+ *      avx2 levels;
+ *    lrelu_avx512.c gives the reasons and the figures of both, and
+ *    lrelu_avx2.c its own for prefetch;
  *  - "intel" everywhere else: zmm f16 and prefetch, as measured on a
  *    Sapphire Rapids class VM (93-98 % of the limits at 6.4e7).  Zen 5's
  *    full-width AVX-512 is unmeasured, so it gets this one.
