@@ -11,6 +11,10 @@ from typing import Any, Optional
 import numpy as np
 
 
+# PyTorch's and oneDNN's ISA caps (ATen's CPU capability, oneDNN's max ISA).
+PEER_ISA_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
+
+
 def _kernel_environment() -> dict:
     from pygraph.runtime import kernel_environment  # the package the harness measures
 
@@ -117,6 +121,9 @@ def machine_info(access: Any, dtype_names: list[str], copy_limit_isa: str, torch
             "kernel_env": _kernel_environment(),
         },
         "copy_limit_vector_isa": copy_limit_isa,
+        # The peers' own ISA caps, so that a run of everyone capped alike
+        # (say to AVX2) says so.
+        "peer_isa_env": {name: os.environ.get(name) for name in PEER_ISA_VARIABLES if name in os.environ},
         "versions": {
             "python": sys.version.split()[0],
             "numpy": np.__version__,

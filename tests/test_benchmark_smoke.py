@@ -62,6 +62,7 @@ def test_json_describes_the_machine_and_the_run(quick_run):
     assert machine["pygraph"]["cpu_isa"] in {"scalar", "avx2", "avx512", "avx512_bf16"}
     assert set(machine["pygraph"]["kernels"]) == set(DTYPES)
     assert isinstance(machine["pygraph"]["kernel_env"], dict)
+    assert isinstance(machine["peer_isa_env"], dict)  # the peers' ISA caps, when set
     for name in DTYPES:
         assert name in machine["pygraph"]["kernels"][name]  # e.g. "bf16_lrelu__avx512"
     assert machine["versions"]["numpy"] == np.__version__
