@@ -49,14 +49,22 @@
 
 /* ---- the chain on one f32-domain vector -------------------------------- */
 
+/* bf16 round-to-nearest-even of the products into the high 16 bits of each
+ * lane, the low 16 left as they fall: for a caller that keeps only the high
+ * halves.  A widened NaN, quiet and with zero low bits, comes through. */
+PG_INLINE __m256 round_bf16_high_half(__m256 r)
+{
+    __m256i bits = _mm256_castps_si256(r);
+    __m256i lowest_kept_bit = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+    return _mm256_castsi256_ps(_mm256_add_epi32(bits, _mm256_add_epi32(lowest_kept_bit, _mm256_set1_epi32(0x7FFF))));
+}
+
 /* Rounds the products to the dtype; a widened NaN, quiet and with zero low
  * bits, comes through as it is. */
 PG_INLINE __m256 round_to_dtype(pg_lrelu_dtype dtype, __m256 r)
 {
     if (dtype == pg_lrelu_bf16) {
-        __m256i bits = _mm256_castps_si256(r);
-        __m256i lowest_kept_bit = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
-        bits = _mm256_add_epi32(bits, _mm256_add_epi32(lowest_kept_bit, _mm256_set1_epi32(0x7FFF)));
+        __m256i bits = _mm256_castps_si256(round_bf16_high_half(r));
         return _mm256_castsi256_ps(_mm256_and_si256(bits, _mm256_set1_epi32((int)0xFFFF0000u)));
     }
     if (dtype == pg_lrelu_f16) {
@@ -97,8 +105,16 @@ PG_INLINE __m256 apply_steps(pg_lrelu_dtype dtype, __m256 x, const pg_lrelu_step
          * 24 % (6.96 against 5.61 us). */
         __m256 not_non_negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NGE_UQ);
         __m256 product = _mm256_mul_ps(x, _mm256_set1_ps(steps[i].alpha));
-        bool skip_rounding = last_rounded_by_narrowing && i + 1 == num_steps;
-        x = _mm256_blendv_ps(x, skip_rounding ? product : round_to_dtype(dtype, product), not_non_negative);
+        bool last = i + 1 == num_steps;
+        __m256 rounded;
+        if (last && last_rounded_by_narrowing) {
+            rounded = product;
+        } else if (last && dtype == pg_lrelu_bf16) {
+            rounded = round_bf16_high_half(product); /* the caller keeps only the high halves */
+        } else {
+            rounded = round_to_dtype(dtype, product);
+        }
+        x = _mm256_blendv_ps(x, rounded, not_non_negative);
     }
     return x;
 }
@@ -117,8 +133,10 @@ PG_INLINE __m256i process_vector(pg_lrelu_dtype dtype, __m256i v, const pg_lrelu
         __m256 odd = _mm256_castsi256_ps(_mm256_and_si256(v, high_half));
         even = apply_steps(dtype, even, steps, num_steps, false);
         odd = apply_steps(dtype, odd, steps, num_steps, false);
-        /* Results are bf16 values: their low halves are zero. */
-        return _mm256_or_si256(_mm256_srli_epi32(_mm256_castps_si256(even), 16), _mm256_castps_si256(odd));
+        /* The results are the high halves (apply_steps leaves the last
+         * rounding's low halves as they fall): even ones shift down, odd
+         * ones are blended in as they are. */
+        return _mm256_blend_epi16(_mm256_srli_epi32(_mm256_castps_si256(even), 16), _mm256_castps_si256(odd), 0xAA);
     }
     __m256 low = _mm256_cvtph_ps(_mm256_castsi256_si128(v));
     __m256 high = _mm256_cvtph_ps(_mm256_extracti128_si256(v, 1));
