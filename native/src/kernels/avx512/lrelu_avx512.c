@@ -83,13 +83,22 @@ PG_INLINE void prefetch_ahead(const unsigned char *pointer, prefetch_policy pref
 
 /* ---- the chain on one f32-domain vector -------------------------------- */
 
+/* bf16 round-to-nearest-even of each lane into its high 16 bits, the low
+ * 16 left as they fall: for a caller that keeps only the high halves.
+ * Values that are bf16 already, and quiet NaNs widened from bf16 (low
+ * halves zero), come through unchanged. */
+PG_INLINE __m512 round_bf16_high_half(__m512 r)
+{
+    __m512i bits = _mm512_castps_si512(r);
+    __m512i lowest_kept_bit = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+    return _mm512_castsi512_ps(_mm512_add_epi32(bits, _mm512_add_epi32(lowest_kept_bit, _mm512_set1_epi32(0x7FFF))));
+}
+
 /* Rounds the products to the dtype (only non-NaN lanes matter). */
 PG_INLINE __m512 round_to_dtype(pg_lrelu_dtype dtype, __m512 r)
 {
     if (dtype == pg_lrelu_bf16) {
-        __m512i bits = _mm512_castps_si512(r);
-        __m512i lowest_kept_bit = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-        bits = _mm512_add_epi32(bits, _mm512_add_epi32(lowest_kept_bit, _mm512_set1_epi32(0x7FFF)));
+        __m512i bits = _mm512_castps_si512(round_bf16_high_half(r));
         return _mm512_castsi512_ps(_mm512_and_si512(bits, _mm512_set1_epi32((int)0xFFFF0000u)));
     }
     if (dtype == pg_lrelu_f16) {
@@ -164,16 +173,18 @@ PG_INLINE __m512i process_vector(pg_lrelu_dtype dtype, __m512i v, const pg_lrelu
             __m512i packed = (__m512i)_mm512_cvtne2ps_pbh(odd, even);
             return _mm512_permutexvar_epi16(interleave, packed);
         }
-        /* The last step was left unrounded: round it here (values that
-         * are bf16 already, and NaNs, come through unchanged). */
-        even = round_to_dtype(dtype, even);
-        odd = round_to_dtype(dtype, odd);
 #else
-        even = apply_steps(dtype, even, steps, num_steps, false);
-        odd = apply_steps(dtype, odd, steps, num_steps, false);
+        even = apply_steps(dtype, even, steps, num_steps, true);
+        odd = apply_steps(dtype, odd, steps, num_steps, true);
 #endif
-        /* Results are bf16 values: their low halves are zero. */
-        return _mm512_or_si512(_mm512_srli_epi32(_mm512_castps_si512(even), 16), _mm512_castps_si512(odd));
+        /* The last step was left unrounded: round it here, into the high
+         * halves, which are all the narrowing keeps (the even ones shift
+         * down, the odd ones are blended in as they are): one masking per
+         * half less than rounding to exact bf16 values and or-ing them. */
+        even = round_bf16_high_half(even);
+        odd = round_bf16_high_half(odd);
+        return _mm512_mask_blend_epi16(0xAAAAAAAAu, _mm512_srli_epi32(_mm512_castps_si512(even), 16),
+                                       _mm512_castps_si512(odd));
     }
     __m512 low = _mm512_cvtph_ps(_mm512_castsi512_si256(v));
     __m512 high = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(v, 1));
