@@ -332,11 +332,7 @@ class CompiledPartition(Handle):
         keep_alive: list = []
         c_inputs = self._tensor_array(inputs, self._inputs, "input", False, keep_alive)
         c_outputs = self._tensor_array(outputs, self._outputs, "output", True, keep_alive)
-        check(
-            lib.pygraph_compiled_partition_execute(
-                handle, stream_ptr, len(inputs), c_inputs, len(outputs), c_outputs
-            )
-        )
+        check(_execute_tensors(handle, stream_ptr, len(inputs), c_inputs, len(outputs), c_outputs))
 
     @staticmethod
     def _tensor_array(items: Sequence[Any], ports: tuple, direction: str, writable: bool, keep_alive: list) -> Any:

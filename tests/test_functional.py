@@ -138,9 +138,9 @@ def test_the_latest_hit_is_reused_only_for_an_equal_call():
     functional.clear_cache()
     x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)
     expected = reference.leaky_relu(x, 1.5)
-    for _ in range(2):  # the first call fills the cache, the second hits it, the third the last hit
+    for _ in range(2):  # the first call fills the cache, the second hits it ...
         assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
-    assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
+    assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)  # ... and this one is served by the latest hit
     assert reference.same_bits(pygraph.leaky_relu(x, np.float64(1.5)), expected)
     assert reference.same_bits(pygraph.leaky_relu(x, 2.5), reference.leaky_relu(x, 2.5))
     assert reference.same_bits(pygraph.leaky_relu(x, 1.5), expected)
