@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional
 import ml_dtypes
 import numpy as np
 
+from .report import one_thread_key
 from .timing import Implementation
 
 OUT_OF_PLACE = "out_of_place"
@@ -301,17 +302,32 @@ def prepare_pygraph(access: PygraphAccess, w: Workload) -> PygraphPrepared:
     return prepared
 
 
+# With more than one thread, these pygraph implementations are measured a
+# second time on one thread (report.one_thread_key), in the same rounds as
+# the threaded calls: the baseline of the "vs 1 thread" figure.  A one-thread
+# group measured seconds earlier may have met another phase of a shared
+# machine (on the 2-vCPU Zen 4 VM, one-thread times of the same in-cache call
+# moved by 1.6x between runs of a minute apart), and the ratio of two groups
+# would then measure the machine, not the threads.
+SCALED_KEYS = ("pygraph_arrays", "pygraph_leaky_relu")
+
+
 def pygraph_implementations(
-    access: PygraphAccess, prepared: PygraphPrepared, w: Workload, placement: str
+    access: PygraphAccess, prepared: PygraphPrepared, w: Workload, placement: str, threads: int
 ) -> tuple[list[Implementation], list[dict]]:
     """pygraph's four ways: compiled partition with Tensors, with plain
-    arrays, the functional form, and the bare C call (the floor)."""
+    arrays, the functional form, and the bare C call (the floor), each run on
+    `threads` threads; with more than one, the SCALED_KEYS ones once more on
+    one thread."""
     pg = access.pygraph
     in_place = placement == IN_PLACE
     dst = w.x if in_place else w.y
     out_text = "x" if in_place else "y"
     extra = w.in_place_prepare() if in_place else {}
     impls, skipped = [], []
+
+    def on_threads(count: int) -> Callable[[], None]:
+        return lambda: access.set_num_threads(count)
 
     def add(key: str, label: str, build: Callable[[], Callable[[], object]]) -> None:
         try:
@@ -320,7 +336,10 @@ def pygraph_implementations(
         except Exception as error:
             skipped.append({"key": key, "label": label, "reason": f"{type(error).__name__}: {error}"})
             return
-        impls.append(Implementation(key, label, "pygraph", call, **extra))
+        impls.append(Implementation(key, label, "pygraph", call, before_sample=on_threads(threads), **extra))
+        if threads > 1 and key in SCALED_KEYS:
+            impls.append(Implementation(one_thread_key(key), f"{label} · 1 thread", "pygraph", call,
+                                        before_sample=on_threads(1), **extra))
 
     def need_compiled() -> Any:
         if prepared.compiled is None:

@@ -6,6 +6,8 @@ JSON file.  Ratios come from medians of per-call times:
 
   of limit   limit time / implementation time  (1.00 = as fast as a copy)
   vs PEER    PEER time / pygraph time          (> 1: pygraph is faster)
+  vs 1 thread  time of the same call on one thread, measured in the same
+             rounds (its record: one_thread_key) / this time
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from typing import Optional, TextIO
 
 PEERS = ("numpy", "torch", "onednn")
 PLACEMENT_TEXT = {"out_of_place": "out-of-place (y = leaky_relu(x))", "in_place": "in place (x = leaky_relu(x))"}
+
+
+ONE_THREAD_SUFFIX = "_1thread"
+
+
+def one_thread_key(key: str) -> str:
+    """The key of `key`'s one-thread baseline inside a threaded group."""
+    return key + ONE_THREAD_SUFFIX
 
 
 def peer_of(record: dict) -> Optional[str]:
@@ -34,6 +44,7 @@ def limit_record(group: dict) -> Optional[dict]:
 def compute_ratios(group: dict) -> dict:
     limit = limit_record(group)
     peers = {peer_of(r): r for r in group["implementations"] if r["kind"] == "peer"}
+    by_key = {r["key"]: r for r in group["implementations"]}
     ratios = {}
     for record in group["implementations"]:
         if record["kind"] == "limit":
@@ -41,6 +52,9 @@ def compute_ratios(group: dict) -> dict:
         entry = {"of_limit": limit["median_ns"] / record["median_ns"] if limit else None}
         if record["kind"] == "pygraph":
             entry["vs"] = {peer: r["median_ns"] / record["median_ns"] for peer, r in peers.items()}
+            baseline = by_key.get(one_thread_key(record["key"]))
+            if baseline is not None:
+                entry["vs_1_thread"] = baseline["median_ns"] / record["median_ns"]
         ratios[record["key"]] = entry
     return ratios
 
@@ -148,27 +162,18 @@ def summary(groups: list[dict]) -> list[dict]:
                 if vs_torch is not None and (worst is None or vs_torch < worst[0]):
                     worst = (vs_torch, group["n"])
             row[f"{key}_min_vs_torch"] = {"ratio": worst[0], "n": worst[1]} if worst else None
-            row[f"{key}_min_vs_1_thread"] = _min_speedup_over_one_thread(groups, members, key)
+            row[f"{key}_min_vs_1_thread"] = _min_speedup_over_one_thread(members, key)
         rows.append(row)
     return rows
 
 
-def _min_speedup_over_one_thread(groups: list[dict], members: list[dict], key: str) -> Optional[dict]:
-    """For a group set with more than one thread: the smallest (1-thread
-    time / this time) over sizes, and where."""
-    one_thread = {(g["dtype"], g["n"], g["placement"]): g for g in groups if g["threads"] == 1}
+def _min_speedup_over_one_thread(members: list[dict], key: str) -> Optional[dict]:
+    """For a threaded group set: the smallest speed-up of `key` over its
+    one-thread baseline across sizes, and where (None on one thread)."""
     worst = None
     for group in members:
-        if group["threads"] == 1:
-            return None
-        base = one_thread.get((group["dtype"], group["n"], group["placement"]))
-        if base is None:
-            continue
-        times = [next((r["median_ns"] for r in g["implementations"] if r["key"] == key), None) for g in (base, group)]
-        if None in times:
-            continue
-        speedup = times[0] / times[1]
-        if worst is None or speedup < worst["ratio"]:
+        speedup = group["ratios"].get(key, {}).get("vs_1_thread")
+        if speedup is not None and (worst is None or speedup < worst["ratio"]):
             worst = {"ratio": speedup, "n": group["n"]}
     return worst
 
@@ -196,12 +201,12 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
     """The README's tables: per placement and thread count, one row per
     dtype and size for the pygraph implementation `key` (default
     ``cp(x, out=...)``), with its ratios; runs with more than one thread
-    also get the speedup over the same size on one thread."""
-    one_thread = {(g["dtype"], g["n"], g["placement"]): g for g in groups if g["threads"] == 1}
+    also get the speedup over the same call on one thread, measured in the
+    same rounds."""
     dtype_order = {name: i for i, name in enumerate(("f32", "bf16", "f16"))}
 
-    def median_of(group: Optional[dict]) -> Optional[float]:
-        record = next((r for r in group["implementations"] if r["key"] == key), None) if group else None
+    def median_of(group: dict) -> Optional[float]:
+        record = next((r for r in group["implementations"] if r["key"] == key), None)
         return record["median_ns"] if record else None
 
     # oneDNN gets a column when it was measured at all ("-" where it has no
@@ -231,8 +236,8 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
                 if with_onednn:
                     cells.append(f"{vs['onednn']:.2f}×" if "onednn" in vs else "-")
                 if scaling:
-                    base = median_of(one_thread.get((group["dtype"], group["n"], placement)))
-                    cells.append(f"{base / median:.2f}×" if base else "-")
+                    speedup = ratio.get("vs_1_thread")
+                    cells.append(f"{speedup:.2f}×" if speedup is not None else "-")
                 lines.append("| " + " | ".join(cells) + " |")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines).lstrip("\n") + "\n")
@@ -269,6 +274,8 @@ def _plot_lines(members: list[dict]) -> dict[str, tuple[str, str, list]]:
                 if record is not limit:
                     continue
                 key = "limit"
+            elif record["key"].endswith(ONE_THREAD_SUFFIX):
+                continue  # the one-thread panels show it
             else:
                 key = record["key"]
             label = PLOT_LABELS.get(key, record["label"])

@@ -46,6 +46,10 @@ class Implementation:
     # At most this many calls between two prepare() calls (in-place data
     # drifts with every call; see implementations.py).
     max_calls_per_prepare: Optional[int] = None
+    # Untimed, before calibration and before every sample: settings this
+    # implementation needs while a group mixes them, such as pygraph's
+    # thread count for the one-thread baseline measured among threaded calls.
+    before_sample: Optional[Callable[[], None]] = None
     # Implementations of one limit family (say "copy") are alternatives; the
     # limit is the fastest of them.
     limit_family: Optional[str] = None
@@ -72,6 +76,8 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> 
     the run's budget), so a thread pool that fell asleep during prepare()
     or before the sample is awake when the timing starts; a budget of one
     call per prepare() leaves no room for it."""
+    if impl.before_sample is not None:
+        impl.before_sample()
     if impl.prepare is None:
         if wake:
             impl.call()
@@ -94,6 +100,8 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> 
 def calibrate(impl: Implementation, min_sample_ns: int, warmup_calls: int = 3) -> int:
     """Warms up, then returns the calls per sample that make one sample last
     at least min_sample_ns (1 for calls slower than that)."""
+    if impl.before_sample is not None:
+        impl.before_sample()
     for _ in range(warmup_calls):
         if impl.prepare is not None:
             impl.prepare()

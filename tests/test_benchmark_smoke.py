@@ -16,7 +16,8 @@ import time
 import numpy as np
 import pytest
 
-from pygraph.benchmarks import harness, timing
+from pygraph.benchmarks import harness, report, timing
+from pygraph.benchmarks import implementations as bench_impl
 from pygraph.benchmarks._copy_limit import ffi as copy_ffi
 from pygraph.benchmarks._copy_limit import lib as copy_lib
 
@@ -109,6 +110,65 @@ def test_every_group_is_measured_with_every_implementation(quick_run):
             expected_peers = {"numpy"} | ({"torch"} if HAS_TORCH else set())
             expected_peers |= {"onednn"} if "onednn" in keys else set()
             assert set(ratio["vs"]) == expected_peers
+
+
+def test_threaded_groups_measure_their_one_thread_baseline_in_the_same_rounds(quick_run):
+    """The "vs 1 thread" figures divide by the same call on one thread,
+    sampled round by round with the threaded one, not by another group."""
+    document, _, _ = quick_run
+    for group in document["groups"]:
+        records = {r["key"]: r for r in group["implementations"]}
+        baselines = {key for key in records if key.endswith(report.ONE_THREAD_SUFFIX)}
+        if group["threads"] == 1:
+            assert not baselines
+            assert all("vs_1_thread" not in ratio for ratio in group["ratios"].values())
+            continue
+        assert baselines == {report.one_thread_key(key) for key in bench_impl.SCALED_KEYS}
+        for key in bench_impl.SCALED_KEYS:
+            baseline = records[report.one_thread_key(key)]
+            assert len(baseline["samples_ns_per_call"]) == len(records[key]["samples_ns_per_call"])
+            assert baseline["check"]["mismatches"] == 0
+            assert group["ratios"][key]["vs_1_thread"] == pytest.approx(
+                baseline["median_ns"] / records[key]["median_ns"])
+    summary = {(row["dtype"], row["threads"], row["placement"]): row for row in document["summary"]}
+    for (dtype, threads, placement), row in summary.items():
+        worst = row["pygraph_arrays_min_vs_1_thread"]
+        if threads == 1:
+            assert worst is None
+            continue
+        figures = [g["ratios"]["pygraph_arrays"]["vs_1_thread"] for g in document["groups"]
+                   if (g["dtype"], g["threads"], g["placement"]) == (dtype, threads, placement)]
+        assert worst["ratio"] == min(figures)
+
+
+def test_one_thread_baseline_sets_pygraphs_thread_count_before_each_sample():
+    import pygraph
+
+    access = bench_impl.PygraphAccess()
+    w = bench_impl.Workload.create("f32", 1037, 0.01, seed=1)
+    prepared = bench_impl.prepare_pygraph(access, w)
+    impls, skipped = bench_impl.pygraph_implementations(access, prepared, w, "out_of_place", threads=3)
+    assert not skipped
+    by_key = {i.key: i for i in impls}
+    try:
+        for key in bench_impl.SCALED_KEYS:
+            by_key[report.one_thread_key(key)].before_sample()
+            assert pygraph.get_num_threads() == 1
+            by_key[key].before_sample()
+            assert pygraph.get_num_threads() == 3
+    finally:
+        pygraph.set_num_threads(0)
+
+
+def test_before_sample_runs_before_calibration_and_every_sample():
+    events = []
+    recorded = timing.Implementation("k", "k", "pygraph", call=lambda: events.append("call"),
+                                     before_sample=lambda: events.append("setup"))
+    timing.interleaved_rounds([recorded], rounds=3, min_sample_ns=1)
+    assert events[0] == "setup"  # before calibration's warm-up calls
+    assert events.count("setup") >= 1 + 3
+    last_setup = len(events) - 1 - events[::-1].index("setup")
+    assert events[last_setup + 1:] and set(events[last_setup + 1:]) == {"call"}  # the last sample came after one
 
 
 def test_what_is_measured_computes_pygraphs_bits(quick_run):
