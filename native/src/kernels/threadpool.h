@@ -33,8 +33,9 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * threads (the calling thread works too), and returns when all have
  * finished.  Threads claim chunks one at a time; a call that runs alone
  * (the pool is busy with another call, cannot start, has been shut down at
- * exit, or the caller may run on one CPU only) runs them all in one
- * run(context, 0, num_chunks).  Never allocates on the heap after the pool
+ * exit, or the caller may run on one CPU only, or the pool is backing off
+ * after calls that waited for a worker which had lost its CPU) runs them
+ * all in one run(context, 0, num_chunks).  Never allocates on the heap after the pool
  * has started. */
 void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context);
 
