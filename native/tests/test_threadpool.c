@@ -4,13 +4,16 @@
  * Unlike the other C tests this one drives an internal function,
  * pg_parallel_for, with chunk functions of its own: a chunk run on a worker
  * can sleep, which stands for a worker that keeps losing its CPU in the
- * middle of a call (a busy machine, a VM whose other vCPU is slow).  That
- * makes the timing the pool reacts to certain, so the checks count what
- * ran where instead of timing anything.
+ * middle of a call (a busy machine, a VM whose other vCPU is slow).  The
+ * stalls are far longer than anything the pool measures otherwise, so the
+ * checks can count what ran where, with wide margins, instead of timing
+ * anything.  It needs two CPUs (with one, calls never wake a worker) and
+ * reports itself skipped otherwise.
  */
-#define _GNU_SOURCE /* nanosleep, clock_gettime with -std=c11 */
+#define _GNU_SOURCE /* nanosleep, clock_gettime, sched_getaffinity with -std=c11 */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -89,8 +92,8 @@ static bool call_with_two_threads(bool stalling_workers)
 /* A worker that stalls in every chunk it runs makes calls wait for it far
  * longer than running alone; the pool must notice and leave it alone,
  * trying it again only now and then, at longer and longer intervals.
- * Measured on the 2-vCPU VM: without the back-off the worker joined 101-132
- * of these 300 calls; with it 18, and 27-30 with two busy processes
+ * Measured on the 2-vCPU VM: without the back-off the worker joined 99-132
+ * of these 300 calls; with it 8-10, and 9-20 with two busy processes
  * competing for the CPUs. */
 static void test_a_stalling_worker_is_left_alone(void)
 {
@@ -103,7 +106,8 @@ static void test_a_stalling_worker_is_left_alone(void)
 }
 
 /* Backing off is temporary: once the worker runs at full speed again, it
- * is back in the calls within the longest back-off (256 ms). */
+ * is back in the calls after at most the longest back-off (256 ms); the
+ * check allows 3 s. */
 static void test_the_pool_comes_back_after_backing_off(void)
 {
     int64_t deadline = now_ns() + 3000000000LL;
@@ -116,6 +120,11 @@ static void test_the_pool_comes_back_after_backing_off(void)
 
 int main(void)
 {
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) < 2) {
+        printf("test_threadpool: skipped, needs two CPUs\n");
+        return 77; /* meson's "skipped" */
+    }
     test_a_stalling_worker_is_left_alone();
     test_the_pool_comes_back_after_backing_off();
     if (failures != 0) {

@@ -32,12 +32,12 @@
  * millisecond run alone; if that happens again before the calls after a
  * back-off have saved PG_DEBT_MAX_NS, the next back-off lasts twice as
  * long, up to PG_BACKOFF_MAX_NS.  A stall now and then is paid from the
- * savings; a worker that keeps costing more than it saves is left alone,
- * and tried again at longer and longer intervals (test_threadpool.c: a
- * worker that sleeps in every chunk joined 101-132 of 300 calls without
- * the account, 18 with it).  The account costs two clock reads per call:
- * on the 2-vCPU Zen 4 VM, 5e4-1e6 f32 calls with two threads ran at the
- * same median speed with and without it.
+ * savings; while the workers keep costing more than they save, calls run
+ * on the calling thread alone, and the pool tries the workers again at
+ * longer and longer intervals (test_threadpool.c: a worker that sleeps in
+ * every chunk joined 99-132 of 300 calls without the account, 8-10 with
+ * it).  The account costs three clock reads per pooled call (four when the
+ * caller waits), and one per call while backing off.
  * Lock order: call_lock, then lock.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
@@ -446,6 +446,7 @@ static void reset_in_child(void)
     atomic_store_explicit(&p->caller_sleeping, false, memory_order_relaxed);
     p->credit_ns = 0; /* the child's CPUs are not its parent's */
     p->backoff_ns = 0;
+    p->recovered = false;
     atomic_store_explicit(&p->alone_until_ns, 0, memory_order_relaxed);
 }
 
@@ -561,21 +562,26 @@ static bool wait_for_chunks(size_t expected, int64_t now)
 }
 
 /* Settles a call's account (under call_lock): it started at `started`, the
- * caller ran `ran` of the `num_chunks` chunks until `own_done`, and all
- * were done at `finished`.  Backs off when the debt grows too large. */
-static void settle_account(pool *p, int64_t started, int64_t own_done, int64_t finished, size_t ran,
-                           size_t num_chunks)
+ * caller ran `ran` of the `num_chunks` chunks from `begun` (the job
+ * published) to `own_done`, and all were done at `finished`.  Backs off
+ * when the debt grows too large. */
+static void settle_account(pool *p, int64_t started, int64_t begun, int64_t own_done, int64_t finished,
+                           size_t ran, size_t num_chunks)
 {
     if (ran == 0) {
         return; /* the caller lost its CPU before its first chunk: no pace to go by */
     }
-    double alone_ns = (double)(own_done - started) * (double)num_chunks / (double)ran;
-    int64_t credit = p->credit_ns + (int64_t)alone_ns - (finished - started);
-    p->credit_ns = credit < PG_CREDIT_MAX_NS ? credit : PG_CREDIT_MAX_NS;
-    if (p->credit_ns >= PG_DEBT_MAX_NS) {
+    /* In double: a pace times ~2^32 chunks overflows int64 nanoseconds. */
+    double alone_ns = (double)(own_done - begun) * (double)num_chunks / (double)ran;
+    double credit = (double)p->credit_ns + alone_ns - (double)(finished - started);
+    if (credit > (double)PG_CREDIT_MAX_NS) {
+        credit = (double)PG_CREDIT_MAX_NS;
+    }
+    if (credit >= (double)PG_DEBT_MAX_NS) {
         p->recovered = true;
     }
-    if (p->credit_ns >= -PG_DEBT_MAX_NS) {
+    if (credit >= -(double)PG_DEBT_MAX_NS) {
+        p->credit_ns = (int64_t)credit;
         return;
     }
     if (p->backoff_ns == 0 || p->recovered) {
@@ -649,24 +655,25 @@ void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void 
     /* A worker that went to sleep since the look above is woken as well,
      * with the affinity it had. */
     pthread_mutex_lock(&p->lock); /* a line no worker touches while it spins */
-    const bool woke = p->sleeping > 0;
-    if (woke) {
+    if (p->sleeping > 0) {
         pthread_cond_broadcast(&p->wake);
     }
     pthread_mutex_unlock(&p->lock);
 
+    /* The account charges the call everything from `started`, but paces
+     * the caller's chunks from here: running alone pays for neither the
+     * publishing nor a wake-up.  A wake-up (a few microseconds of the
+     * caller's time, more for a late worker) stays well inside the debt
+     * that triggers a back-off, so the first call after a pause is judged
+     * like any other. */
+    const int64_t begun = monotonic_ns();
     size_t ran = 0;
     for (int k = 0; k < j.participants; ++k) {
         ran += run_range_chunks(&j, k);
     }
     const int64_t own_done = monotonic_ns();
     const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? monotonic_ns() : own_done;
-    if (!woke) {
-        /* Waking costs the first call after a pause (a back-off's among
-         * them) tens of microseconds that the calls after it do not pay:
-         * the account judges only calls with the workers awake. */
-        settle_account(p, started, own_done, finished, ran, num_chunks);
-    }
+    settle_account(p, started, begun, own_done, finished, ran, num_chunks);
     pthread_mutex_unlock(&p->call_lock);
     return;
 
