@@ -2,7 +2,7 @@
 
 Every implementation is a zero-argument callable that runs the operation
 once on buffers prepared beforehand, so nothing timed allocates a buffer of
-ours.  A *sample* is a batch of calls long enough (>= ``min_sample_ns``) for
+ours; the timed loop makes the call as a user writes it (call_loop).  A *sample* is a batch of calls long enough (>= ``min_sample_ns``) for
 the clock's own cost to vanish; its value is the time per call.  A *round*
 takes one sample of every implementation, starting from a different one each
 round, so that slow drifts of the machine (frequency, a neighbour's load)
@@ -21,6 +21,7 @@ own spinning, as in a loop of a real program.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import math
@@ -29,7 +30,7 @@ import statistics
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 
 @dataclass
@@ -58,14 +59,48 @@ class Implementation:
     expected_exact: bool = True
     note: str = ""
     details: dict = field(default_factory=dict)
+    # The timed loop around `call` (call_loop), made on first use.
+    loop: Optional[Callable[[Iterable], None]] = field(default=None, repr=False, compare=False)
 
 
-def _timed_batch(call: Callable[[], object], calls: int) -> int:
+def call_loop(call: Callable[[], object]) -> Callable[[Iterable], None]:
+    """A function that makes `call` once per item of its argument, with the
+    call written out in its loop as a user writes it: for a
+    ``functools.partial(f, *args, **keywords)``, ``f(a0, a1, k=v)`` with
+    the arguments in local variables, as timeit compiles a statement.
+    Calling the partial object instead would add dispatch costs that differ
+    between callables: measured on Python 3.11, +0.14 us per call for a
+    Python function taking out= as a keyword, -0.04 us for a C builtin
+    (which takes the partial's stored keyword dict as it is)."""
+    if isinstance(call, functools.partial) and all(name.isidentifier() for name in call.keywords):
+        function, args, keywords = call.func, call.args, call.keywords
+    else:
+        function, args, keywords = call, (), {}
+    bound = {"_function": function}
+    arguments = []
+    for i, value in enumerate(args):
+        bound[f"_arg{i}"] = value
+        arguments.append(f"_arg{i}")
+    for name, value in keywords.items():
+        bound[f"_kw_{name}"] = value
+        arguments.append(f"{name}=_kw_{name}")
+    # Bound as default values: the loop reads them as fast locals.
+    parameters = ", ".join(f"{local}={local}" for local in bound)
+    source = (f"def loop(_items, {parameters}):\n"
+              f"    for _ in _items:\n"
+              f"        _function({', '.join(arguments)})\n")
+    namespace = dict(bound)
+    exec(source, namespace)
+    return namespace["loop"]
+
+
+def _timed_batch(impl: Implementation, calls: int) -> int:
     """Nanoseconds taken by `calls` back-to-back calls."""
+    if impl.loop is None:
+        impl.loop = call_loop(impl.call)
     repeat = itertools.repeat(None, calls)  # the cheapest Python loop
     start = time.perf_counter_ns()
-    for _ in repeat:
-        call()
+    impl.loop(repeat)
     return time.perf_counter_ns() - start
 
 
@@ -81,7 +116,7 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> 
     if impl.prepare is None:
         if wake:
             impl.call()
-        return _timed_batch(impl.call, calls) / calls
+        return _timed_batch(impl, calls) / calls
     run = impl.max_calls_per_prepare or calls
     wake_each_run = wake and run > 1
     if wake_each_run:
@@ -92,7 +127,7 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> 
         impl.prepare()
         if wake_each_run:
             impl.call()
-        total_ns += _timed_batch(impl.call, this_run)
+        total_ns += _timed_batch(impl, this_run)
         done += this_run
     return total_ns / calls
 

@@ -5,6 +5,7 @@ copies.  No timing is ever asserted."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -158,6 +159,31 @@ def test_one_thread_baseline_sets_pygraphs_thread_count_before_each_sample():
             assert pygraph.get_num_threads() == 3
     finally:
         pygraph.set_num_threads(0)
+
+
+class _UncallablePartial(functools.partial):
+    def __call__(self, *args, **kwargs):
+        raise AssertionError("the timed loop went through the partial object")
+
+
+def test_timed_loop_makes_the_call_as_a_user_writes_it():
+    """call_loop writes f(a0, a1, out=y) into the loop itself: the partial
+    object is never called, and the function gets exactly its arguments."""
+    seen = []
+
+    def operation(*args, **kwargs):
+        seen.append((args, kwargs))
+
+    loop = timing.call_loop(_UncallablePartial(operation, 1, "two", out=[3]))
+    loop(range(4))
+    assert seen == [((1, "two"), {"out": [3]})] * 4
+    seen.clear()
+    timing.call_loop(lambda: operation("closure"))(range(3))  # any zero-argument callable
+    assert seen == [(("closure",), {})] * 3
+    seen.clear()
+    odd = functools.partial(operation, **{"not a name": 1})  # no call site can spell it: the partial is called
+    timing.call_loop(odd)(range(2))
+    assert seen == [((), {"not a name": 1})] * 2
 
 
 def test_before_sample_runs_before_calibration_and_every_sample():
