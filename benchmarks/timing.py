@@ -2,8 +2,9 @@
 
 Every implementation is a zero-argument callable that runs the operation
 once on buffers prepared beforehand, so nothing timed allocates a buffer of
-ours; the timed loop makes the call as a user writes it (call_loop).  A *sample* is a batch of calls long enough (>= ``min_sample_ns``) for
-the clock's own cost to vanish; its value is the time per call.  A *round*
+ours; the timed loop makes the call as a user writes it (call_loop).  A
+*sample* is a batch of calls long enough (>= ``min_sample_ns``) for the
+clock's own cost to vanish; its value is the time per call.  A *round*
 takes one sample of every implementation, starting from a different one each
 round, so that slow drifts of the machine (frequency, a neighbour's load)
 touch all implementations alike instead of whichever happened to run then.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
+import keyword
 import math
 import os
 import statistics
@@ -50,7 +52,7 @@ class Implementation:
     # Untimed, before calibration and before every sample: settings this
     # implementation needs while a group mixes them, such as pygraph's
     # thread count for the one-thread baseline measured among threaded calls.
-    before_sample: Optional[Callable[[], None]] = None
+    before_sample: Callable[[], None] = lambda: None
     # Implementations of one limit family (say "copy") are alternatives; the
     # limit is the fastest of them.
     limit_family: Optional[str] = None
@@ -60,7 +62,12 @@ class Implementation:
     note: str = ""
     details: dict = field(default_factory=dict)
     # The timed loop around `call` (call_loop), made on first use.
-    loop: Optional[Callable[[Iterable], None]] = field(default=None, repr=False, compare=False)
+    loop: Optional[Callable[[Iterable], None]] = field(default=None, init=False, repr=False, compare=False)
+
+
+def _spellable(name: str) -> bool:
+    """Whether `name=` can be written at a call site."""
+    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 def call_loop(call: Callable[[], object]) -> Callable[[Iterable], None]:
@@ -72,7 +79,7 @@ def call_loop(call: Callable[[], object]) -> Callable[[Iterable], None]:
     between callables: measured on Python 3.11, +0.14 us per call for a
     Python function taking out= as a keyword, -0.04 us for a C builtin
     (which takes the partial's stored keyword dict as it is)."""
-    if isinstance(call, functools.partial) and all(name.isidentifier() for name in call.keywords):
+    if isinstance(call, functools.partial) and all(_spellable(name) for name in call.keywords):
         function, args, keywords = call.func, call.args, call.keywords
     else:
         function, args, keywords = call, (), {}
@@ -111,8 +118,7 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> 
     the run's budget), so a thread pool that fell asleep during prepare()
     or before the sample is awake when the timing starts; a budget of one
     call per prepare() leaves no room for it."""
-    if impl.before_sample is not None:
-        impl.before_sample()
+    impl.before_sample()
     if impl.prepare is None:
         if wake:
             impl.call()
@@ -135,8 +141,7 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> 
 def calibrate(impl: Implementation, min_sample_ns: int, warmup_calls: int = 3) -> int:
     """Warms up, then returns the calls per sample that make one sample last
     at least min_sample_ns (1 for calls slower than that)."""
-    if impl.before_sample is not None:
-        impl.before_sample()
+    impl.before_sample()
     for _ in range(warmup_calls):
         if impl.prepare is not None:
             impl.prepare()

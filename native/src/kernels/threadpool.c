@@ -27,10 +27,11 @@
  * seconds came where a worker's vCPU barely ran).  So the pool keeps an
  * account: each call is credited the time it saved against the caller
  * running alone (the pace of the caller's own chunks times all the chunks)
- * or debited what it lost, with at most PG_CREDIT_MAX_NS banked.  When the debt exceeds PG_DEBT_MAX_NS, the calls of the next
- * millisecond run alone; if that happens again before the calls after a
- * back-off have saved PG_DEBT_MAX_NS, the next back-off lasts twice as
- * long, up to PG_BACKOFF_MAX_NS.  A stall now and then is paid from the
+ * or debited what it lost, with at most PG_CREDIT_MAX_NS banked.  When the
+ * debt exceeds PG_DEBT_MAX_NS, the calls of the next millisecond run alone;
+ * if that happens again before the calls after a back-off have saved
+ * PG_DEBT_MAX_NS, the next back-off lasts twice as long, up to
+ * PG_BACKOFF_MAX_NS.  A stall now and then is paid from the
  * savings; while the workers keep costing more than they save, calls run
  * on the calling thread alone, and the pool tries the workers again at
  * longer and longer intervals (test_threadpool.c: a worker that sleeps in

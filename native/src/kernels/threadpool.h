@@ -32,11 +32,11 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
 /* Runs every chunk in [0, num_chunks) exactly once, on at most max_threads
  * threads (the calling thread works too), and returns when all have
  * finished.  Threads claim chunks one at a time; a call that runs alone
- * (the pool is busy with another call, cannot start, has been shut down at
- * exit, or the caller may run on one CPU only, or the pool is backing off
- * after calls that waited for a worker which had lost its CPU) runs them
- * all in one run(context, 0, num_chunks).  Never allocates on the heap after the pool
- * has started. */
+ * (the pool is busy with another call, cannot start or has been shut down
+ * at exit; the caller may run on one CPU only; or the pool is backing off
+ * because its latest calls cost more than they saved, threadpool.c) runs
+ * them all in one run(context, 0, num_chunks).  Never allocates on the
+ * heap after the pool has started. */
 void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context);
 
 #endif /* PYGRAPH_KERNELS_THREADPOOL_H */
