@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 
-from pygraph.benchmarks import harness, report, timing
+from pygraph.benchmarks import harness, next_to_torch, report, timing
 from pygraph.benchmarks import implementations as bench_impl
 from pygraph.benchmarks._copy_limit import ffi as copy_ffi
 from pygraph.benchmarks._copy_limit import lib as copy_lib
@@ -332,6 +332,51 @@ def test_bad_arguments_exit_with_usage_error(arguments, capsys):
         harness.main(arguments)
     assert exit_info.value.code == 2
     assert "pygraph bench" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# next_to_torch: pygraph's threads while PyTorch's OpenMP workers spin
+# ---------------------------------------------------------------------------
+
+
+def test_next_to_torch_without_torch_says_it_needs_it(monkeypatch, capsys):
+    def no_torch():
+        raise bench_impl.Unavailable("torch is not installed (test)")
+
+    monkeypatch.setattr(bench_impl, "load_torch", no_torch)
+    assert next_to_torch.main(["--threads", "2"]) == 2
+    assert "needs PyTorch" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments", [["--threads", "1"], ["--sizes", "0"], ["--rounds", "0"],
+                                       ["--min-sample-us", "0"], ["--dtypes", "f64"]])
+def test_next_to_torch_bad_arguments_exit_with_usage_error(arguments, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        next_to_torch.main(["--threads", "2", *arguments] if arguments[0] != "--threads" else arguments)
+    assert exit_info.value.code == 2
+    assert "next_to_torch" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_next_to_torch_prints_a_row_per_size_and_placement(tmp_path):
+    """In a child process, like the benchmark: torch's OpenMP runtime stays
+    out of the test process.  Sizes above and below the threshold for
+    threads; two threads even on a one-CPU machine (the pool then runs
+    calls alone, which is what the row reports)."""
+    command = [sys.executable, "-m", "pygraph.benchmarks.next_to_torch", "--sizes", "1000,100000",
+               "--dtypes", "f32,bf16", "--threads", "2", "--rounds", "2", "--min-sample-us", "20"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    rows = [line.split() for line in completed.stdout.splitlines() if line.startswith(("f32 ", "bf16 "))]
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        (dtype, report.format_size(size), placement) for dtype in ("f32", "bf16") for size in (1000, 100000)
+        for placement in ("out_of_place", "in_place")]
+    for row in rows:
+        times = [float(value) for value in row[3:6]]
+        assert all(t > 0 for t in times), row
+        # The speed-up is one thread's time over all threads' (from the
+        # unrounded medians, so only close to the printed times' ratio).
+        assert row[6].endswith("×") and float(row[6][:-1]) == pytest.approx(times[2] / times[1], abs=0.03), row
 
 
 # ---------------------------------------------------------------------------
