@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "kernels/threadpool.h"
+#include "test_util.h"
 
 #define NUM_CHUNKS 16
 /* Each chunk keeps its thread busy this long, so that two threads would
@@ -30,17 +31,6 @@
 /* How long a stalling worker sleeps in each chunk it runs. */
 #define STALL_NS 2000000
 
-static int failures;
-
-#define CHECK(condition, ...)                                                  \
-    do {                                                                       \
-        if (!(condition)) {                                                    \
-            failures += 1;                                                     \
-            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #condition); \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fputc('\n', stderr);                                               \
-        }                                                                      \
-    } while (0)
 
 static int64_t now_ns(void)
 {
@@ -84,7 +74,7 @@ static bool call_with_two_threads(bool stalling_workers)
     pg_parallel_for(NUM_CHUNKS, 2, run_chunks, &state);
     for (int chunk = 0; chunk < NUM_CHUNKS; ++chunk) {
         int runs = atomic_load(&state.runs[chunk]);
-        CHECK(runs == 1, "chunk %d ran %d times", chunk, runs);
+        CHECK_EXPLAINED(runs == 1, "chunk %d ran %d times", chunk, runs);
     }
     return atomic_load(&state.worker_chunks) > 0;
 }
@@ -102,7 +92,8 @@ static void test_a_stalling_worker_is_left_alone(void)
     for (int i = 0; i < calls; ++i) {
         helped += call_with_two_threads(true);
     }
-    CHECK(helped <= calls / 6, "a worker that stalled in every chunk still joined %d of %d calls", helped, calls);
+    CHECK_EXPLAINED(helped <= calls / 6, "a worker that stalled in every chunk still joined %d of %d calls",
+                    helped, calls);
 }
 
 /* Backing off is temporary: once the worker runs at full speed again, it
@@ -115,7 +106,7 @@ static void test_the_pool_comes_back_after_backing_off(void)
     while (!helped && now_ns() < deadline) {
         helped = call_with_two_threads(false);
     }
-    CHECK(helped, "no worker joined a call within 3 s of the stalls ending");
+    CHECK_EXPLAINED(helped, "no worker joined a call within 3 s of the stalls ending");
 }
 
 int main(void)
@@ -127,10 +118,5 @@ int main(void)
     }
     test_a_stalling_worker_is_left_alone();
     test_the_pool_comes_back_after_backing_off();
-    if (failures != 0) {
-        fprintf(stderr, "test_threadpool: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_threadpool: all checks passed\n");
-    return 0;
+    return tu_finish("test_threadpool");
 }

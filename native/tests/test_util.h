@@ -121,6 +121,17 @@ static inline void tu_abort(const char *file, int line) {
         }                                      \
     } while (0)
 
+/* CHECK_EXPLAINED(cond, "format", ...): CHECK, and on failure a printf-style
+ * line saying what was seen, for checks whose expression cannot say it. */
+#define CHECK_EXPLAINED(cond, ...)            \
+    do {                                      \
+        if (!CHECK(cond)) {                   \
+            fprintf(stderr, "    ");          \
+            fprintf(stderr, __VA_ARGS__);     \
+            fputc('\n', stderr);              \
+        }                                     \
+    } while (0)
+
 #define CHECK_OK(call) tu_check_status((call), pygraph_success, #call, __FILE__, __LINE__)
 #define REQUIRE_OK(call)                                                          \
     do {                                                                          \

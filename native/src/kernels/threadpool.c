@@ -21,28 +21,20 @@
  * finished count: on a VM a line moving between cores costs ~150 ns.
  *
  * A call still waits for chunks a worker has claimed, and a worker that
- * loses its CPU while it runs one (another process or thread wants that
- * CPU, or the hypervisor runs another vCPU there) makes the call wait until
- * it gets the CPU back: milliseconds (on the 2-vCPU VMs, whole phases of
- * seconds came where a worker's vCPU barely ran).  So the pool keeps an
- * account: each call is credited the time it saved against the caller
- * running alone (the pace of the caller's own chunks times all the chunks)
- * or debited what it lost, with at most PG_CREDIT_MAX_NS banked.  When the
- * debt exceeds PG_DEBT_MAX_NS, the calls of the next millisecond run alone;
- * if that happens again before the calls after a back-off have saved
- * PG_DEBT_MAX_NS, the next back-off lasts twice as long, up to
- * PG_BACKOFF_MAX_NS.  A stall now and then is paid from the
- * savings; while the workers keep costing more than they save, calls run
- * on the calling thread alone, and the pool tries the workers again at
- * longer and longer intervals (test_threadpool.c: a worker that sleeps in
- * every chunk joined 99-132 of 300 calls without the account, 8-10 with
- * it).  The account costs three clock reads per pooled call (four when the
- * caller waits), and one per call while backing off.
+ * loses its CPU while it runs one makes the call wait until it gets the CPU
+ * back: milliseconds (on the 2-vCPU VMs, whole phases of seconds came where
+ * a worker's vCPU barely ran).  A worker that never gets a CPU in time
+ * makes every call pay for publishing a job nobody helps with.  So each
+ * pooled call is booked in an account (pool_account.h), which makes calls
+ * run alone for a while when the workers cost more than they save.  The
+ * account costs three clock reads per pooled call (four when the caller
+ * waits), and one per call while backing off.
  * Lock order: call_lock, then lock.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 
 #include "kernels/threadpool.h"
+#include "kernels/pool_account.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -71,14 +63,6 @@
  * for the last running chunks before sleeping. */
 #define PG_WORKER_SPIN_NS 100000
 #define PG_CALLER_SPIN_NS 200000
-
-/* The pool's account (see the top): savings banked at most, the debt that
- * makes calls run alone, and for how long (the first time, and at most
- * while it keeps happening). */
-#define PG_CREDIT_MAX_NS 1000000
-#define PG_DEBT_MAX_NS 100000
-#define PG_BACKOFF_MIN_NS 1000000
-#define PG_BACKOFF_MAX_NS 256000000
 
 /* ---- the thread-count setting ------------------------------------------ */
 
@@ -155,9 +139,7 @@ typedef struct pool {
     int sleeping; /* workers blocked on `wake` */
     bool shut_down;
     uint32_t generation; /* of the latest job; written under call_lock */
-    int64_t credit_ns;  /* the account: time saved by the latest calls; under call_lock */
-    int64_t backoff_ns; /* the latest back-off's length (0: none yet); under call_lock */
-    bool recovered;     /* the calls since that back-off saved PG_DEBT_MAX_NS; under call_lock */
+    pg_pool_account account; /* under call_lock */
     _Atomic int64_t alone_until_ns; /* calls before this time run alone (the latest back-off's end) */
 
     /* What spinning workers read, on cache lines of their own: the lines
@@ -444,9 +426,7 @@ static void reset_in_child(void)
     uint32_t sequence = atomic_load_explicit(&p->job_sequence, memory_order_relaxed);
     atomic_store_explicit(&p->job_sequence, sequence + sequence % 2, memory_order_relaxed);
     atomic_store_explicit(&p->caller_sleeping, false, memory_order_relaxed);
-    p->credit_ns = 0; /* the child's CPUs are not its parent's */
-    p->backoff_ns = 0;
-    p->recovered = false;
+    p->account = (pg_pool_account){0}; /* the child's CPUs are not its parent's */
     atomic_store_explicit(&p->alone_until_ns, 0, memory_order_relaxed);
 }
 
@@ -561,39 +541,6 @@ static bool wait_for_chunks(size_t expected, int64_t now)
     return true;
 }
 
-/* Settles a call's account (under call_lock): it started at `started`, the
- * caller ran `ran` of the `num_chunks` chunks from `begun` (the job
- * published) to `own_done`, and all were done at `finished`.  Backs off
- * when the debt grows too large. */
-static void settle_account(pool *p, int64_t started, int64_t begun, int64_t own_done, int64_t finished,
-                           size_t ran, size_t num_chunks)
-{
-    if (ran == 0) {
-        return; /* the caller lost its CPU before its first chunk: no pace to go by */
-    }
-    /* In double: a pace times ~2^32 chunks overflows int64 nanoseconds. */
-    double alone_ns = (double)(own_done - begun) * (double)num_chunks / (double)ran;
-    double credit = (double)p->credit_ns + alone_ns - (double)(finished - started);
-    if (credit > (double)PG_CREDIT_MAX_NS) {
-        credit = (double)PG_CREDIT_MAX_NS;
-    }
-    if (credit >= (double)PG_DEBT_MAX_NS) {
-        p->recovered = true;
-    }
-    if (credit >= -(double)PG_DEBT_MAX_NS) {
-        p->credit_ns = (int64_t)credit;
-        return;
-    }
-    if (p->backoff_ns == 0 || p->recovered) {
-        p->backoff_ns = PG_BACKOFF_MIN_NS;
-    } else if (p->backoff_ns < PG_BACKOFF_MAX_NS) {
-        p->backoff_ns *= 2;
-    }
-    p->recovered = false;
-    p->credit_ns = 0;
-    atomic_store_explicit(&p->alone_until_ns, finished + p->backoff_ns, memory_order_relaxed);
-}
-
 void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context)
 {
     pool *p = &the_pool;
@@ -673,7 +620,12 @@ void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void 
     }
     const int64_t own_done = monotonic_ns();
     const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? monotonic_ns() : own_done;
-    settle_account(p, started, begun, own_done, finished, ran, num_chunks);
+    const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .finished = finished,
+                                 .ran = ran, .num_chunks = num_chunks};
+    int64_t alone_until = pg_pool_account_settle(&p->account, &call);
+    if (alone_until != 0) {
+        atomic_store_explicit(&p->alone_until_ns, alone_until, memory_order_relaxed);
+    }
     pthread_mutex_unlock(&p->call_lock);
     return;
 

@@ -34,7 +34,7 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * finished.  Threads claim chunks one at a time; a call that runs alone
  * (the pool is busy with another call, cannot start or has been shut down
  * at exit; the caller may run on one CPU only; or the pool is backing off
- * because its latest calls cost more than they saved, threadpool.c) runs
+ * because its latest calls cost more than they saved, pool_account.h) runs
  * them all in one run(context, 0, num_chunks).  Never allocates on the
  * heap after the pool has started. */
 void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context);

@@ -1,0 +1,207 @@
+/*
+ * test_pool_account.c — the thread pool's account, rule by rule.
+ *
+ * The account (native/src/kernels/pool_account.h) is pure bookkeeping over
+ * the times a pooled call read, so this program books made-up calls and
+ * checks when it backs off and for how long: no threads, no clock, the
+ * same result on any machine.  test_threadpool.c checks the pool that
+ * uses it against a real stalling worker.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kernels/pool_account.h"
+#include "test_util.h"
+
+#define NUM_CHUNKS 16
+#define MS 1000000LL
+
+/* The made-up clock: every call starts where the previous one finished. */
+static int64_t clock_ns = 1000 * MS;
+
+/* Books a call in which the caller ran `ran` of NUM_CHUNKS chunks at
+ * 1 us each (alone, the call would take NUM_CHUNKS us) and everything
+ * was done `total_ns` after the start; publishing took 0.5 us.  Returns
+ * the account's answer. */
+static int64_t book(pg_pool_account *account, size_t ran, int64_t total_ns)
+{
+    const int64_t publish_ns = 500, chunk_ns = 1000;
+    pg_pooled_call call = {
+        .started = clock_ns,
+        .begun = clock_ns + publish_ns,
+        .own_done = clock_ns + publish_ns + (int64_t)ran * chunk_ns,
+        .finished = clock_ns + total_ns,
+        .ran = ran,
+        .num_chunks = NUM_CHUNKS,
+    };
+    if (call.finished < call.own_done) {
+        call.finished = call.own_done;
+    }
+    clock_ns = call.finished;
+    return pg_pool_account_settle(account, &call);
+}
+
+/* How long the back-off that book() returned lasts from now (0: none). */
+static long long backoff_length(int64_t until)
+{
+    return until == 0 ? 0 : (long long)(until - clock_ns);
+}
+
+/* A call the worker halved: 8.5 us instead of 16, a saving of 7.5 us. */
+static int64_t book_helped(pg_pool_account *account)
+{
+    return book(account, NUM_CHUNKS / 2, 8500);
+}
+
+/* A call no worker helped: the caller ran every chunk. */
+static int64_t book_missed(pg_pool_account *account)
+{
+    return book(account, NUM_CHUNKS, 500 + NUM_CHUNKS * 1000);
+}
+
+/* A call that waited `stall_ns` for a chunk a worker claimed. */
+static int64_t book_stalled(pg_pool_account *account, int64_t stall_ns)
+{
+    return book(account, NUM_CHUNKS - 1, 500 + (NUM_CHUNKS - 1) * 1000 + stall_ns);
+}
+
+static void test_calls_that_save_never_back_off(void)
+{
+    pg_pool_account account = {0};
+    int backed_off_at = -1;
+    for (int i = 0; i < 100000 && backed_off_at < 0; ++i) {
+        if (book_helped(&account) != 0) {
+            backed_off_at = i;
+        }
+    }
+    CHECK_EXPLAINED(backed_off_at < 0, "call %d of a pool that saves 7.5 us per call backed off", backed_off_at);
+    CHECK_EXPLAINED(account.credit_ns == PG_CREDIT_MAX_NS, "banked %lld ns, the cap is %d",
+                    (long long)account.credit_ns, PG_CREDIT_MAX_NS);
+}
+
+/* Missed calls in a row back off at the PG_MISSES_MAX-th; one helped call
+ * in between starts the count again. */
+static void test_misses_in_a_row_back_off(void)
+{
+    pg_pool_account account = {0};
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 1; i < PG_MISSES_MAX; ++i) {
+            CHECK_EXPLAINED(book_missed(&account) == 0, "backed off after %d misses in round %d", i, round);
+        }
+        CHECK_EXPLAINED(book_helped(&account) == 0, "a helped call backed off");
+    }
+    for (int i = 1; i < PG_MISSES_MAX; ++i) {
+        CHECK_EXPLAINED(book_missed(&account) == 0, "backed off after %d misses", i);
+    }
+    int64_t until = book_missed(&account);
+    CHECK_EXPLAINED(until == clock_ns + PG_BACKOFF_MIN_NS, "the %dth miss in a row: back-off of %lld ns, wanted %d",
+                    PG_MISSES_MAX, backoff_length(until), PG_BACKOFF_MIN_NS);
+    CHECK_EXPLAINED(account.misses == 0, "the back-off left %d misses counted", account.misses);
+}
+
+/* Stalls are paid from the savings: a debt of PG_DEBT_MAX_NS is allowed,
+ * one nanosecond more backs off. */
+static void test_debt_beyond_the_limit_backs_off(void)
+{
+    pg_pool_account account = {0};
+    /* Each stalled call ends 0.5 us (publishing) + stall - 1 us (the
+     * chunk the worker took) after running alone would have. */
+    int64_t loss = PG_DEBT_MAX_NS;
+    CHECK_EXPLAINED(book_stalled(&account, loss + 500) == 0, "a debt of exactly %d ns backed off", PG_DEBT_MAX_NS);
+    CHECK_EXPLAINED(account.credit_ns == -PG_DEBT_MAX_NS, "credit %lld, wanted %d", (long long)account.credit_ns,
+                    -PG_DEBT_MAX_NS);
+    int64_t until = book_stalled(&account, 1 + 500);
+    CHECK_EXPLAINED(until == clock_ns + PG_BACKOFF_MIN_NS, "1 ns more debt: back-off of %lld ns, wanted %d",
+                    backoff_length(until), PG_BACKOFF_MIN_NS);
+    CHECK_EXPLAINED(account.credit_ns == 0, "a back-off clears the debt, left %lld", (long long)account.credit_ns);
+
+    /* Banked savings pay for a stall of the same size. */
+    account = (pg_pool_account){0};
+    for (int i = 0; i < 1000; ++i) {
+        book_helped(&account);
+    }
+    CHECK_EXPLAINED(book_stalled(&account, PG_CREDIT_MAX_NS + PG_DEBT_MAX_NS) == 0,
+                    "a stall that the banked %d ns and the allowed debt cover backed off", PG_CREDIT_MAX_NS);
+}
+
+/* Back-offs that follow each other without a recovery in between double,
+ * up to PG_BACKOFF_MAX_NS; a recovery starts again from PG_BACKOFF_MIN_NS. */
+static void test_back_offs_double_until_the_pool_recovers(void)
+{
+    pg_pool_account account = {0};
+    int64_t expected = PG_BACKOFF_MIN_NS;
+    for (int i = 0; i < 12; ++i) {
+        int64_t until = book_stalled(&account, 10 * MS);
+        CHECK_EXPLAINED(until == clock_ns + expected, "back-off %d lasts %lld ns, wanted %lld", i,
+                        backoff_length(until), (long long)expected);
+        clock_ns = until;
+        /* A few helped calls, far from the PG_DEBT_MAX_NS that recovers. */
+        for (int k = 0; k < 3; ++k) {
+            book_helped(&account);
+        }
+        CHECK_EXPLAINED(!account.recovered, "recovered after saving %lld ns", (long long)account.credit_ns);
+        expected = expected * 2 > PG_BACKOFF_MAX_NS ? PG_BACKOFF_MAX_NS : expected * 2;
+    }
+    CHECK_EXPLAINED(account.backoff_ns == PG_BACKOFF_MAX_NS, "back-offs grew to %lld ns, the cap is %d",
+                    (long long)account.backoff_ns, PG_BACKOFF_MAX_NS);
+
+    /* Saving PG_DEBT_MAX_NS after a back-off is a recovery. */
+    int helped = 0;
+    while (!account.recovered && helped < 1000) {
+        book_helped(&account);
+        helped += 1;
+    }
+    CHECK_EXPLAINED(account.recovered, "%d calls saving 7.5 us each did not recover", helped);
+    int64_t until = book_stalled(&account, 10 * MS);
+    CHECK_EXPLAINED(until == clock_ns + PG_BACKOFF_MIN_NS, "after recovering, back-off lasts %lld ns, wanted %d",
+                    backoff_length(until), PG_BACKOFF_MIN_NS);
+
+    /* Misses back off along the same ladder. */
+    clock_ns = until;
+    for (int i = 1; i < PG_MISSES_MAX; ++i) {
+        book_missed(&account);
+    }
+    until = book_missed(&account);
+    CHECK_EXPLAINED(until == clock_ns + 2 * PG_BACKOFF_MIN_NS,
+                    "misses after an unrecovered back-off: %lld ns, wanted %d", backoff_length(until),
+                    2 * PG_BACKOFF_MIN_NS);
+}
+
+/* A caller that lost its CPU before its first chunk gives no pace: the
+ * call is not booked, and it is no miss (the workers ran every chunk). */
+static void test_a_call_without_the_callers_pace_is_not_booked(void)
+{
+    pg_pool_account account = {0};
+    for (int i = 1; i < PG_MISSES_MAX; ++i) {
+        book_missed(&account);
+    }
+    pg_pool_account before = account;
+    CHECK_EXPLAINED(book(&account, 0, 100 * MS) == 0, "a call the workers ran alone backed off");
+    CHECK_EXPLAINED(account.credit_ns == before.credit_ns && account.misses == 0,
+                    "credit %lld -> %lld, misses %d (wanted 0)", (long long)before.credit_ns,
+                    (long long)account.credit_ns, account.misses);
+}
+
+/* The estimate of running alone is a pace times the chunks: with 2^32 - 1
+ * chunks it exceeds int64 nanoseconds, and must only hit the cap. */
+static void test_huge_chunk_counts_do_not_overflow(void)
+{
+    pg_pool_account account = {0};
+    pg_pooled_call call = {.started = 0, .begun = 0, .own_done = 1000 * MS, .finished = 1000 * MS,
+                           .ran = 1, .num_chunks = 0xFFFFFFFFu};
+    CHECK_EXPLAINED(pg_pool_account_settle(&account, &call) == 0, "backed off");
+    CHECK_EXPLAINED(account.credit_ns == PG_CREDIT_MAX_NS, "credit %lld, wanted the cap %d",
+                    (long long)account.credit_ns, PG_CREDIT_MAX_NS);
+}
+
+int main(void)
+{
+    test_calls_that_save_never_back_off();
+    test_misses_in_a_row_back_off();
+    test_debt_beyond_the_limit_backs_off();
+    test_back_offs_double_until_the_pool_recovers();
+    test_a_call_without_the_callers_pace_is_not_booked();
+    test_huge_chunk_counts_do_not_overflow();
+    return tu_finish("test_pool_account");
+}
