@@ -9,6 +9,9 @@
  *   - every length 0..300 (vector bodies and tails), misaligned, with guard
  *     elements that must not be written; in place; strided src (incl.
  *     negative and zero strides) and strided dst;
+ *   - dst a few bytes past src modulo 4 KiB, where the kernels run from
+ *     the end to the start (every length 0..300, and a tensor past the
+ *     streaming-store threshold), and just outside that window;
  *   - large tensors (2^21 elements: contiguous, reversed, in place, and a
  *     column-major to row-major 2-d copy) with 1, 2 and 3 threads (3: more
  *     threads than a 2-CPU CI machine has, so workers sleep and chunks are
@@ -30,9 +33,11 @@
 
 /* The one internal function this test reads (the library is linked
  * statically): the far-kernel crossover, to confirm that the second run
- * really moved it.  Declared in kernels/lrelu_kernels.h. */
+ * really moved it, the tuning, and the streaming-store crossover, to size a
+ * tensor past it.  Declared in kernels/lrelu_kernels.h. */
 int64_t pg_far_min_bytes(void);
 bool pg_software_prefetch_pays(void);
+int64_t pg_streaming_min_bytes(void);
 
 static pygraph_engine *engine;
 static pygraph_stream *stream;
@@ -536,6 +541,117 @@ static void test_large(const large_case *c) {
     free(dst);
 }
 
+/* ---- dst just past src modulo 4 KiB ------------------------------------------- */
+
+/* dst - src modulo 4096, in bytes: 1-511 makes the plan run descending
+ * passes (pg_lrelu_descending_pays in kernels/lrelu_kernels.h); 0, 512 and
+ * 4032 ascending ones, for comparison. */
+static const size_t past_offsets[] = {0, 4, 16, 64, 256, 508, 512, 4032};
+#define NUM_PAST_OFFSETS (sizeof past_offsets / sizeof past_offsets[0])
+
+/* Bytes from `block` to the first 4 KiB boundary at or after it. */
+static size_t to_page(const unsigned char *block) { return (4096 - (uintptr_t)block % 4096) % 4096; }
+
+/* Every length 0..300 (chains of two up to 70), src starting on a page or
+ * 5 elements into it, dst `past_offsets` bytes past src modulo 4096 with
+ * guards around it. */
+static void test_dst_just_past_src(pygraph_data_type type) {
+    const float alphas[2] = {-0.5f, 0.01f};
+    size_t size = size_of(type);
+    enum { max_length = 300, span = 2 * 4096 };
+    unsigned char *block = tu_malloc(4096 + 2 * span + 8192);
+    unsigned char *page = block + to_page(block);
+    uint64_t seed = 0xA11A5 + (uint64_t)type;
+    int mismatches = 0, stray = 0;
+    for (int64_t length = 0; length <= max_length; length++) {
+        for (size_t chain = 1; chain <= (length <= 70 ? 2u : 1u); chain++) {
+            compiled_1d c = compile_1d(type, alphas, chain, length, 1, 1);
+            for (size_t shift = 0; shift <= 5; shift += 5) {
+                unsigned char *src = page + shift * size;
+                fill_random(src, (size_t)length, type, &seed);
+                for (size_t k = 0; k < NUM_PAST_OFFSETS; k++) {
+                    unsigned char *dst = src + span + past_offsets[k];
+                    unsigned char *guarded = dst - GUARD * size;
+                    size_t guarded_bytes = ((size_t)length + 2 * GUARD) * size;
+                    tu_fill_canary(guarded, guarded_bytes);
+                    if (!CHECK_OK(tu_execute1(c.compiled, stream, &c.src, src, &c.dst, dst))) {
+                        continue;
+                    }
+                    compare_with_oracle("dst just past src", type, alphas, chain, src, dst, length, &mismatches);
+                    size_t after = (GUARD + (size_t)length) * size;
+                    if (!guards_intact(guarded, GUARD * size, after, GUARD * size) && stray++ < 4) {
+                        fprintf(stderr, "  [isa %s] %s length %" PRId64 " dst %zu bytes past src: write outside dst\n",
+                                current_isa, pygraph_data_type_name(type), length, past_offsets[k]);
+                    }
+                }
+            }
+            CHECK_OK(pygraph_compiled_partition_destroy(c.compiled));
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(stray == 0);
+    free(block);
+}
+
+/* A tensor whose dst is past the streaming-store threshold (so the
+ * descending pass runs with non-temporal stores), dst 64 bytes past src
+ * modulo 4096: made once per dtype, run at every ISA and thread count. */
+typedef struct past_streaming_case {
+    pygraph_data_type type;
+    size_t count;
+    unsigned char *block;
+    unsigned char *src, *dst;
+    void *expected;
+    compiled_1d compiled;
+} past_streaming_case;
+
+static past_streaming_case make_past_streaming_case(pygraph_data_type type) {
+    past_streaming_case c;
+    size_t size = size_of(type);
+    c.type = type;
+    c.count = (size_t)pg_streaming_min_bytes() / size + 77; /* and an odd tail */
+    size_t span = (c.count * size + GUARD * size + 4095) / 4096 * 4096;
+    c.block = tu_malloc(4096 + 2 * span + 4096 + GUARD * size);
+    c.src = c.block + to_page(c.block);
+    c.dst = c.src + span + 64;
+    c.expected = tu_malloc(c.count * size);
+    uint64_t seed = 0x57AE + (uint64_t)type;
+    fill_random(c.src, c.count, type, &seed);
+    for (size_t i = 0; i < c.count; i++) {
+        uint32_t out = oracle_lrelu_chain(get_bits(c.src, (int64_t)i, type), large_alphas, 1, format_of(type));
+        set_bits(c.expected, (int64_t)i, type, out);
+    }
+    c.compiled = compile_1d(type, large_alphas, 1, (int64_t)c.count, 1, 1);
+    return c;
+}
+
+static void test_past_streaming(const past_streaming_case *c) {
+    size_t size = size_of(c->type);
+    unsigned char *guarded = c->dst - GUARD * size;
+    tu_fill_canary(guarded, (c->count + 2 * GUARD) * size);
+    if (!CHECK_OK(tu_execute1(c->compiled.compiled, stream, &c->compiled.src, c->src, &c->compiled.dst, c->dst))) {
+        return;
+    }
+    int mismatches = 0;
+    if (memcmp(c->dst, c->expected, c->count * size) != 0) {
+        for (size_t i = 0; i < c->count; i++) {
+            uint32_t got = get_bits(c->dst, (int64_t)i, c->type), want = get_bits(c->expected, (int64_t)i, c->type);
+            if (got != want) {
+                report_mismatch(&mismatches, "past the streaming threshold, dst 64 bytes past src", c->type,
+                                get_bits(c->src, (int64_t)i, c->type), large_alphas[0], want, got, (int64_t)i);
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(guards_intact(guarded, GUARD * size, (GUARD + c->count) * size, GUARD * size));
+}
+
+static void free_past_streaming_case(past_streaming_case *c) {
+    CHECK_OK(pygraph_compiled_partition_destroy(c->compiled.compiled));
+    free(c->block);
+    free(c->expected);
+}
+
 /* ---- ISA and thread control --------------------------------------------------- */
 
 static void check_kernel_names(void) {
@@ -611,7 +727,11 @@ int main(void) {
     CHECK(strcmp(best, levels[highest]) == 0);
 
     large_case large[3];
-    for (int t = 0; t < 3; t++) large[t] = make_large_case(all_types[t]);
+    past_streaming_case past_streaming[3];
+    for (int t = 0; t < 3; t++) {
+        large[t] = make_large_case(all_types[t]);
+        past_streaming[t] = make_past_streaming_case(all_types[t]);
+    }
 
     for (int l = 0; l < num_levels; l++) {
         if (!supported[l]) continue;
@@ -627,18 +747,25 @@ int main(void) {
         test_f32();
         for (int t = 0; t < 3; t++) {
             test_every_length(all_types[t]);
+            test_dst_just_past_src(all_types[t]);
             test_strided(all_types[t]);
         }
         for (int threads = 1; threads <= 3; threads++) {
             REQUIRE_OK(pygraph_set_num_threads(threads));
             REQUIRE_OK(pygraph_get_num_threads(&current_threads));
             CHECK(current_threads == threads);
-            for (int t = 0; t < 3; t++) test_large(&large[t]);
+            for (int t = 0; t < 3; t++) {
+                test_large(&large[t]);
+                test_past_streaming(&past_streaming[t]);
+            }
         }
         printf("isa %s: %s\n", current_isa, tu_failures == failures_before ? "all bits match" : "MISMATCHES");
     }
 
-    for (int t = 0; t < 3; t++) free_large_case(&large[t]);
+    for (int t = 0; t < 3; t++) {
+        free_large_case(&large[t]);
+        free_past_streaming_case(&past_streaming[t]);
+    }
     CHECK_OK(pygraph_set_max_cpu_isa("best"));
     CHECK_OK(pygraph_set_num_threads(0));
     CHECK_OK(pygraph_stream_destroy(stream));

@@ -190,7 +190,7 @@ static void run_strided_packed(const plan_job *job, size_t n, const unsigned cha
     for (size_t done = 0; done < n; done += PG_PACK_ELEMENTS) {
         size_t count = n - done < PG_PACK_ELEMENTS ? n - done : PG_PACK_ELEMENTS;
         copy_strided(count, size, src + (ptrdiff_t)done * src_step, src_step, buffer, (ptrdiff_t)size);
-        job->kernels->contiguous(count, buffer, buffer, job->plan->alphas, job->plan->num_alphas);
+        job->kernels->contiguous(count, buffer, buffer, job->plan->alphas, job->plan->num_alphas, false);
         copy_strided(count, size, buffer, (ptrdiff_t)size, dst + (ptrdiff_t)done * dst_step, dst_step);
     }
 }
@@ -203,7 +203,7 @@ static void run_inner(const plan_job *job, size_t n, const unsigned char *src, u
     ptrdiff_t src_stride = (ptrdiff_t)plan->src_strides[inner];
     ptrdiff_t dst_stride = (ptrdiff_t)plan->dst_strides[inner];
     if (src_stride == 1 && dst_stride == 1) {
-        job->contiguous(n, src, dst, plan->alphas, plan->num_alphas);
+        job->contiguous(n, src, dst, plan->alphas, plan->num_alphas, pg_lrelu_descending_pays(src, dst));
     } else if (job->kernels->strided != NULL) {
         job->kernels->strided(n, src, src_stride, dst, dst_stride, plan->alphas, plan->num_alphas);
     } else {

@@ -232,10 +232,16 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
     }
 }
 
-/* The memory variants of one dtype's kernel (see pg_lrelu_kernels). */
+/* The memory variants of one dtype's kernel (see pg_lrelu_kernels).  They
+ * always run ascending: on 32-byte vectors the 4K aliasing that
+ * `descending` avoids did not show (Zen 4 VM, capped to AVX2, 1e5 f32 and
+ * bf16 out of place: the same time within 2 % at every dst - src from 0 to
+ * 4032 modulo 4096). */
 #define PG_DEFINE_KERNEL(function, dtype, streaming, prefetch)                                                     \
-    static void function(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas)             \
+    static void function(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,             \
+                         bool descending)                                                                          \
     {                                                                                                              \
+        (void)descending;                                                                                          \
         run_chain(dtype, n, src, dst, alphas, num_alphas, streaming, prefetch);                                    \
     }
 

@@ -81,6 +81,19 @@ PG_INLINE void prefetch_ahead(const unsigned char *pointer, prefetch_policy pref
     }
 }
 
+/* The same distances behind `pointer`, for passes that run from the end of
+ * the arrays to their start. */
+PG_INLINE void prefetch_behind(const unsigned char *pointer, prefetch_policy prefetch)
+{
+    uintptr_t address = (uintptr_t)pointer;
+    if (prefetch == prefetch_far) {
+        _mm_prefetch((const char *)(address - PG_PREFETCH_FAR_L2_BYTES), _MM_HINT_T1);
+        _mm_prefetch((const char *)(address - PG_PREFETCH_FAR_L1_BYTES), _MM_HINT_T0);
+    } else if (prefetch == prefetch_near) {
+        _mm_prefetch((const char *)(address - PG_PREFETCH_NEAR_BYTES), _MM_HINT_T0);
+    }
+}
+
 /* ---- the chain on one f32-domain vector -------------------------------- */
 
 /* bf16 round-to-nearest-even of each lane into its high 16 bits, the low
@@ -283,69 +296,133 @@ PG_INLINE void process_partial(pg_lrelu_dtype dtype, size_t count, const unsigne
     }
 }
 
-PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
-                        const pg_lrelu_step *steps, size_t num_steps, bool streaming, prefetch_policy prefetch,
-                        bool f16_ymm)
+/* Elements before the first one whose dst is 64-byte aligned, done with a
+ * masked head: no store splits a cache line after them, and in place no
+ * load either.  Large NumPy arrays often start 16 bytes into a line
+ * (malloc's header), and there, measured on Zen 4, split lines made f32
+ * 1.45x (1e5) to 1.6x (1e6) slower in place, 1.1x out of place.  f16 on
+ * ymm moves 16 bytes at a time, which a 16-byte aligned array (any from
+ * malloc) never splits; and with this head its loop ran 15 % slower (1e6 on
+ * Zen 4: GCC 12 no longer hoisted the NaN-alpha test out of it). */
+PG_INLINE size_t head_elements(pg_lrelu_dtype dtype, size_t n, const unsigned char *dst, bool streaming,
+                               bool f16_ymm)
+{
+    const size_t size = pg_lrelu_dtype_size(dtype);
+    if ((uintptr_t)dst % size != 0 || (!streaming && f16_ymm)) {
+        return 0;
+    }
+    size_t head = (64 - (uintptr_t)dst % 64) % 64 / size;
+    return head < n ? head : n;
+}
+
+/* One whole vector, or one line of f16 on ymm. */
+PG_INLINE void process_line(pg_lrelu_dtype dtype, const unsigned char *src, unsigned char *dst,
+                            const pg_lrelu_step *steps, size_t num_steps, bool streaming, bool f16_ymm)
+{
+    if (f16_ymm) {
+        process_f16_line_ymm(src, dst, steps, num_steps, streaming);
+        return;
+    }
+    __m512i v = process_vector(dtype, load_once(src), steps, num_steps);
+    if (streaming) {
+        _mm512_stream_si512((void *)dst, v);
+    } else {
+        _mm512_storeu_si512(dst, v);
+    }
+}
+
+/* Two adjacent vectors, both loads before both stores (in place stays
+ * correct). */
+PG_INLINE void process_pair(pg_lrelu_dtype dtype, const unsigned char *src, unsigned char *dst,
+                            const pg_lrelu_step *steps, size_t num_steps, bool f16_ymm)
+{
+    if (f16_ymm) {
+        process_f16_line_ymm(src, dst, steps, num_steps, false);
+        process_f16_line_ymm(src + 64, dst + 64, steps, num_steps, false);
+        return;
+    }
+    __m512i a = load_once(src);
+    __m512i b = load_once(src + 64);
+    a = process_vector(dtype, a, steps, num_steps);
+    b = process_vector(dtype, b, steps, num_steps);
+    _mm512_storeu_si512(dst, a);
+    _mm512_storeu_si512(dst + 64, b);
+}
+
+/* From the first element to the last. */
+PG_INLINE void run_pass_ascending(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
+                                  const pg_lrelu_step *steps, size_t num_steps, bool streaming,
+                                  prefetch_policy prefetch, bool f16_ymm)
 {
     const size_t size = pg_lrelu_dtype_size(dtype);
     const size_t width = lanes(dtype);
-    size_t i = 0;
-    const bool dst_aligns = (uintptr_t)dst % size == 0;
-    /* f16 on ymm moves 16 bytes at a time, which a 16-byte aligned array
-     * (any from malloc) never splits; and with this head its loop ran
-     * 15 % slower (1e6 on Zen 4: GCC 12 no longer hoisted the NaN-alpha
-     * test out of it). */
-    if (dst_aligns && (streaming || !f16_ymm)) {
-        /* A masked head until dst is 64-byte aligned: no store splits a
-         * cache line after it, and in place no load either.  Large NumPy
-         * arrays often start 16 bytes into a line (malloc's header), and
-         * there, measured on Zen 4, split lines made f32 1.45x (1e5) to
-         * 1.6x (1e6) slower in place, 1.1x out of place. */
-        size_t head = (64 - (uintptr_t)dst % 64) % 64 / size;
-        head = head < n ? head : n;
-        if (head > 0) {
-            process_partial(dtype, head, src, dst, steps, num_steps);
-            i = head;
-        }
+    size_t i = head_elements(dtype, n, dst, streaming, f16_ymm);
+    if (i > 0) {
+        process_partial(dtype, i, src, dst, steps, num_steps);
     }
-    if (streaming && dst_aligns) {
+    if (streaming && (uintptr_t)dst % size == 0) {
         /* Whole cache lines with non-temporal stores. */
         for (; i + width <= n; i += width) {
             prefetch_ahead(src + i * size, prefetch);
-            if (f16_ymm) {
-                process_f16_line_ymm(src + i * size, dst + i * size, steps, num_steps, true);
-                continue;
-            }
-            __m512i v = load_once(src + i * size);
-            _mm512_stream_si512((void *)(dst + i * size), process_vector(dtype, v, steps, num_steps));
+            process_line(dtype, src + i * size, dst + i * size, steps, num_steps, true, f16_ymm);
         }
     }
     for (; i + 2 * width <= n; i += 2 * width) {
         prefetch_ahead(src + i * size, prefetch);
         prefetch_ahead(src + i * size + 64, prefetch);
-        if (f16_ymm) {
-            process_f16_line_ymm(src + i * size, dst + i * size, steps, num_steps, false);
-            process_f16_line_ymm(src + (i + width) * size, dst + (i + width) * size, steps, num_steps, false);
-            continue;
-        }
-        /* Both loads before both stores: in place stays correct. */
-        __m512i a = load_once(src + i * size);
-        __m512i b = load_once(src + (i + width) * size);
-        a = process_vector(dtype, a, steps, num_steps);
-        b = process_vector(dtype, b, steps, num_steps);
-        _mm512_storeu_si512(dst + i * size, a);
-        _mm512_storeu_si512(dst + (i + width) * size, b);
+        process_pair(dtype, src + i * size, dst + i * size, steps, num_steps, f16_ymm);
     }
     for (; i + width <= n; i += width) {
-        if (f16_ymm) {
-            process_f16_line_ymm(src + i * size, dst + i * size, steps, num_steps, false);
-            continue;
-        }
-        __m512i v = load_once(src + i * size);
-        _mm512_storeu_si512(dst + i * size, process_vector(dtype, v, steps, num_steps));
+        process_line(dtype, src + i * size, dst + i * size, steps, num_steps, false, f16_ymm);
     }
     if (i < n) {
         process_partial(dtype, n - i, src + i * size, dst + i * size, steps, num_steps);
+    }
+}
+
+/* The same pieces from the last element to the first (lrelu_kernels.h says
+ * when that pays): the tail, whole vectors downwards, the head. */
+PG_INLINE void run_pass_descending(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
+                                   const pg_lrelu_step *steps, size_t num_steps, bool streaming,
+                                   prefetch_policy prefetch, bool f16_ymm)
+{
+    const size_t size = pg_lrelu_dtype_size(dtype);
+    const size_t width = lanes(dtype);
+    const size_t head = head_elements(dtype, n, dst, streaming, f16_ymm);
+    size_t end = head + (n - head) / width * width; /* whole vectors: [head, end) */
+    if (end < n) {
+        process_partial(dtype, n - end, src + end * size, dst + end * size, steps, num_steps);
+    }
+    if (streaming && (uintptr_t)dst % size == 0) {
+        for (; end >= head + width; end -= width) {
+            prefetch_behind(src + (end - width) * size, prefetch);
+            process_line(dtype, src + (end - width) * size, dst + (end - width) * size, steps, num_steps, true,
+                         f16_ymm);
+        }
+    }
+    if ((end - head) / width % 2 != 0) {
+        end -= width;
+        process_line(dtype, src + end * size, dst + end * size, steps, num_steps, false, f16_ymm);
+    }
+    for (; end >= head + 2 * width; end -= 2 * width) {
+        prefetch_behind(src + (end - 2 * width) * size, prefetch);
+        prefetch_behind(src + (end - width) * size, prefetch);
+        process_pair(dtype, src + (end - 2 * width) * size, dst + (end - 2 * width) * size, steps, num_steps,
+                     f16_ymm);
+    }
+    if (head > 0) {
+        process_partial(dtype, head, src, dst, steps, num_steps);
+    }
+}
+
+PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
+                        const pg_lrelu_step *steps, size_t num_steps, bool streaming, prefetch_policy prefetch,
+                        bool f16_ymm, bool descending)
+{
+    if (descending) {
+        run_pass_descending(dtype, n, src, dst, steps, num_steps, streaming, prefetch, f16_ymm);
+    } else {
+        run_pass_ascending(dtype, n, src, dst, steps, num_steps, streaming, prefetch, f16_ymm);
     }
     if (streaming) {
         _mm_sfence(); /* non-temporal stores are weakly ordered */
@@ -353,7 +430,7 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
 }
 
 PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *dst, const float *alphas,
-                         size_t num_alphas, bool streaming, prefetch_policy prefetch, bool f16_ymm)
+                         size_t num_alphas, bool streaming, prefetch_policy prefetch, bool f16_ymm, bool descending)
 {
     pg_lrelu_step steps[PG_LRELU_STEPS_PER_PASS];
     const unsigned char *from = src;
@@ -368,9 +445,9 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
         if (count == 1) {
             /* The common single op: a copy of the loop with the step
              * count known, so the constants stay in registers. */
-            run_pass(dtype, n, from, dst, steps, 1, streaming && last_pass, prefetch, f16_ymm);
+            run_pass(dtype, n, from, dst, steps, 1, streaming && last_pass, prefetch, f16_ymm, descending);
         } else {
-            run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, prefetch, f16_ymm);
+            run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, prefetch, f16_ymm, descending);
         }
         from = dst; /* later passes run in place */
     }
@@ -388,9 +465,10 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
 
 /* The memory variants of one dtype's kernel (see pg_lrelu_kernels). */
 #define PG_DEFINE_KERNEL(function, dtype, streaming, prefetch, f16_ymm)                                            \
-    static void function(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas)             \
+    static void function(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,             \
+                         bool descending)                                                                          \
     {                                                                                                              \
-        run_chain(dtype, n, src, dst, alphas, num_alphas, streaming, prefetch, f16_ymm);                           \
+        run_chain(dtype, n, src, dst, alphas, num_alphas, streaming, prefetch, f16_ymm, descending);               \
     }
 
 #define PG_DEFINE_KERNELS(dtype_name, dtype)                                                                       \

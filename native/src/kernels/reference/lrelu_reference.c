@@ -73,21 +73,31 @@ void pg_f16_lrelu_strided__scalar(size_t n, const void *src, ptrdiff_t src_strid
     }
 }
 
-void pg_f32_lrelu__scalar(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas)
+void pg_f32_lrelu__scalar(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,
+                          bool descending)
 {
+    (void)descending; /* see pg_lrelu_kernels_scalar */
     pg_f32_lrelu_strided__scalar(n, src, 1, dst, 1, alphas, num_alphas);
 }
 
-void pg_bf16_lrelu__scalar(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas)
+void pg_bf16_lrelu__scalar(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,
+                           bool descending)
 {
+    (void)descending; /* see pg_lrelu_kernels_scalar */
     pg_bf16_lrelu_strided__scalar(n, src, 1, dst, 1, alphas, num_alphas);
 }
 
-void pg_f16_lrelu__scalar(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas)
+void pg_f16_lrelu__scalar(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,
+                          bool descending)
 {
+    (void)descending; /* see pg_lrelu_kernels_scalar */
     pg_f16_lrelu_strided__scalar(n, src, 1, dst, 1, alphas, num_alphas);
 }
 
+/* The contiguous kernels always run ascending: one element at a time, the
+ * 4K aliasing that `descending` avoids did not show (Zen 4 VM, 3e4 f32 and
+ * bf16 out of place: the same time within 1 % at every dst - src from 0 to
+ * 4032 modulo 4096). */
 const pg_lrelu_kernels pg_lrelu_kernels_scalar[pg_lrelu_dtype_count] = {
     [pg_lrelu_f32] = {.name = "f32_lrelu__scalar", .contiguous = pg_f32_lrelu__scalar,
                       .strided = pg_f32_lrelu_strided__scalar},
