@@ -552,11 +552,15 @@ static const size_t past_offsets[] = {0, 4, 16, 64, 256, 508, 512, 4032};
 /* Bytes from `block` to the first 4 KiB boundary at or after it. */
 static size_t to_page(const unsigned char *block) { return (4096 - (uintptr_t)block % 4096) % 4096; }
 
-/* Every length 0..300 (chains of two up to 70), src starting on a page or
- * 5 elements into it, dst `past_offsets` bytes past src modulo 4096 with
- * guards around it. */
+/* Every length 0..300 (up to 70 also chains of two, and of 33 alphas,
+ * which the AVX-512 kernels run in two passes: the second in place), src
+ * starting on a page or 5 elements into it, dst `past_offsets` bytes past
+ * src modulo 4096 with guards around it. */
 static void test_dst_just_past_src(pygraph_data_type type) {
-    const float alphas[2] = {-0.5f, 0.01f};
+    enum { long_chain = 33 };
+    float alphas[long_chain];
+    for (int i = 0; i < long_chain; i++) alphas[i] = i % 2 ? 0.01f : -0.5f;
+    const size_t chains[3] = {1, 2, long_chain};
     size_t size = size_of(type);
     enum { max_length = 300, span = 2 * 4096 };
     unsigned char *block = tu_malloc(4096 + 2 * span + 8192);
@@ -564,7 +568,8 @@ static void test_dst_just_past_src(pygraph_data_type type) {
     uint64_t seed = 0xA11A5 + (uint64_t)type;
     int mismatches = 0, stray = 0;
     for (int64_t length = 0; length <= max_length; length++) {
-        for (size_t chain = 1; chain <= (length <= 70 ? 2u : 1u); chain++) {
+        for (size_t which = 0; which < (length <= 70 ? 3u : 1u); which++) {
+            size_t chain = chains[which];
             compiled_1d c = compile_1d(type, alphas, chain, length, 1, 1);
             for (size_t shift = 0; shift <= 5; shift += 5) {
                 unsigned char *src = page + shift * size;

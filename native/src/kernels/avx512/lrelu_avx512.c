@@ -442,12 +442,15 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
         }
         done += count;
         bool last_pass = done == num_alphas;
+        /* Later passes run in place, where ascending loads never wait on
+         * aliased stores (pg_lrelu_descending_pays). */
+        bool descend = descending && from != (const unsigned char *)dst;
         if (count == 1) {
             /* The common single op: a copy of the loop with the step
              * count known, so the constants stay in registers. */
-            run_pass(dtype, n, from, dst, steps, 1, streaming && last_pass, prefetch, f16_ymm, descending);
+            run_pass(dtype, n, from, dst, steps, 1, streaming && last_pass, prefetch, f16_ymm, descend);
         } else {
-            run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, prefetch, f16_ymm, descending);
+            run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, prefetch, f16_ymm, descend);
         }
         from = dst; /* later passes run in place */
     }
