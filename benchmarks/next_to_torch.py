@@ -96,7 +96,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         for dtype_name in args.dtypes:
             for n in args.sizes:
                 for placement in args.placements:
-                    row = measure(access, dtype_name, n, placement, args)
+                    try:
+                        row = measure(access, dtype_name, n, placement, args)
+                    except RuntimeError as error:
+                        print(f"next_to_torch: {error}", file=sys.stderr)
+                        return 1
                     print(f"{dtype_name:5} {report.format_size(n):>7} {placement:12} {row['torch_ns'] / 1e3:9.2f} "
                           f"{row['pygraph_ns'] / 1e3:9.2f} {row['pygraph_1thread_ns'] / 1e3:9.2f} "
                           f"{row['speedup']:8.2f}×", flush=True)
