@@ -309,7 +309,11 @@ def prepare_pygraph(access: PygraphAccess, w: Workload) -> PygraphPrepared:
 # machine (on the 2-vCPU Zen 4 VM, one-thread times of the same in-cache call
 # moved by 1.6x between runs of a minute apart), and the ratio of two groups
 # would then measure the machine, not the threads.
-SCALED_KEYS = ("pygraph_arrays", "pygraph_leaky_relu")
+# Keys of the plain-array call and the functional form (the JSON's and the
+# tables' names for them).
+ARRAYS_KEY = "pygraph_arrays"
+FUNCTIONAL_KEY = "pygraph_leaky_relu"
+SCALED_KEYS = (ARRAYS_KEY, FUNCTIONAL_KEY)
 
 
 def pygraph_implementations(
@@ -365,8 +369,8 @@ def pygraph_implementations(
         return prepared.native.call_for(w.x, dst)
 
     add("pygraph_tensor", "pygraph cp.execute(Tensor)", tensors)
-    add("pygraph_arrays", f"pygraph cp(x, out={out_text})", arrays)
-    add("pygraph_leaky_relu", f"pygraph leaky_relu(x, a, out={out_text})", functional)
+    add(ARRAYS_KEY, f"pygraph cp(x, out={out_text})", arrays)
+    add(FUNCTIONAL_KEY, f"pygraph leaky_relu(x, a, out={out_text})", functional)
     add("pygraph_c", "pygraph C execute_buffers (cffi)", native)
     return impls, skipped
 

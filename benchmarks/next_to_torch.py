@@ -29,7 +29,6 @@ DEFAULT_ROUNDS = 41
 # range of an OpenMP worker's spin after a PyTorch op (milliseconds), so the
 # sample after PyTorch's starts while it still spins.
 DEFAULT_SAMPLE_US = 300
-FUNCTIONAL_KEY = "pygraph_leaky_relu"
 
 
 def parse_arguments(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -65,15 +64,15 @@ def measure(access: impl.PygraphAccess, dtype_name: str, n: int, placement: str,
     w = impl.Workload.create(dtype_name, n, args.alpha, args.seed)
     prepared = impl.prepare_pygraph(access, w)
     pygraph_impls, skipped = impl.pygraph_implementations(access, prepared, w, placement, args.threads)
-    wanted = {FUNCTIONAL_KEY, report.one_thread_key(FUNCTIONAL_KEY)}
+    wanted = {impl.FUNCTIONAL_KEY, report.one_thread_key(impl.FUNCTIONAL_KEY)}
     pygraph_impls = [record for record in pygraph_impls if record.key in wanted]
     torch_impls, torch_skipped = impl.torch_implementations(w, placement)
     if len(pygraph_impls) != 2 or not torch_impls:
         reasons = "; ".join(f"{s['key']}: {s['reason']}" for s in skipped + torch_skipped)
         raise RuntimeError(f"{dtype_name} n={n} {placement}: cannot measure ({reasons or 'nothing to run'})")
     stats, _ = timing.interleaved_rounds(torch_impls + pygraph_impls, args.rounds, int(args.min_sample_us * 1000))
-    threaded = stats[FUNCTIONAL_KEY].median_ns
-    alone = stats[report.one_thread_key(FUNCTIONAL_KEY)].median_ns
+    threaded = stats[impl.FUNCTIONAL_KEY].median_ns
+    alone = stats[report.one_thread_key(impl.FUNCTIONAL_KEY)].median_ns
     return {"dtype": dtype_name, "n": n, "placement": placement,
             "torch_ns": stats[torch_impls[0].key].median_ns, "pygraph_ns": threaded,
             "pygraph_1thread_ns": alone, "speedup": alone / threaded}

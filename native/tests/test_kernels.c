@@ -451,6 +451,15 @@ static size_t large_src_index(size_t i, size_t count, large_mode mode) {
 
 static const float large_alphas[2] = {0.01f, -3.5f};
 
+/* expected[i] = the oracle's chain of `alphas` over src[i], i < count. */
+static void oracle_fill(void *expected, const void *src, size_t count, pygraph_data_type type, const float *alphas,
+                        size_t num_alphas) {
+    for (size_t i = 0; i < count; i++) {
+        uint32_t out = oracle_lrelu_chain(get_bits(src, (int64_t)i, type), alphas, num_alphas, format_of(type));
+        set_bits(expected, (int64_t)i, type, out);
+    }
+}
+
 static large_case make_large_case(pygraph_data_type type) {
     large_case c;
     c.type = type;
@@ -462,9 +471,9 @@ static large_case make_large_case(pygraph_data_type type) {
     c.expected_transposed = tu_malloc(c.count * size);
     uint64_t seed = 0xB16 + (uint64_t)type;
     fill_random(c.src, c.count, type, &seed);
+    oracle_fill(c.expected_contiguous, c.src, c.count, type, large_alphas, 2);
     for (size_t i = 0; i < c.count; i++) {
-        uint32_t out = oracle_lrelu_chain(get_bits(c.src, (int64_t)i, type), large_alphas, 2, format_of(type));
-        set_bits(c.expected_contiguous, (int64_t)i, type, out);
+        uint32_t out = get_bits(c.expected_contiguous, (int64_t)i, type);
         set_bits(c.expected_reversed, (int64_t)(c.count - 1 - i), type, out);
     }
     for (size_t i = 0; i < c.count; i++) {
@@ -622,10 +631,7 @@ static past_streaming_case make_past_streaming_case(pygraph_data_type type) {
     c.expected = tu_malloc(c.count * size);
     uint64_t seed = 0x57AE + (uint64_t)type;
     fill_random(c.src, c.count, type, &seed);
-    for (size_t i = 0; i < c.count; i++) {
-        uint32_t out = oracle_lrelu_chain(get_bits(c.src, (int64_t)i, type), large_alphas, 1, format_of(type));
-        set_bits(c.expected, (int64_t)i, type, out);
-    }
+    oracle_fill(c.expected, c.src, c.count, type, large_alphas, 1);
     c.compiled = compile_1d(type, large_alphas, 1, (int64_t)c.count, 1, 1);
     return c;
 }
