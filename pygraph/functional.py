@@ -21,7 +21,7 @@ from .graph import Graph
 from .logical_tensor import LogicalTensor
 from .op import Op
 from ._binding import last_error_message
-from .partition import _BUFFER_REFUSALS, _BYTES, CompiledPartition, _empty, _execute_unary, _from_buffer, _ndarray
+from .partition import CompiledPartition, _empty, _ndarray, _run_unary
 from .schema import schema
 
 __all__ = ["leaky_relu", "clear_cache", "cache_size", "CACHE_LIMIT"]
@@ -132,7 +132,7 @@ def leaky_relu(x: Any, alpha: float, out: Any = None) -> np.ndarray:
         x = _input_array(x)
     # The common call: x and out C-contiguous, out of x's dtype and shape
     # (or none).  Its entry is keyed by (dtype, shape, alpha) alone: strides
-    # need no key or check, as ffi.from_buffer exports only C-contiguous
+    # need no key or check, as run_unary takes only C-contiguous
     # arrays (hashing the full key costs 0.15 us, a tenth of the call).
     # A float alpha equal to the last hit's is a nonzero non-NaN float too:
     # its own key.
@@ -146,7 +146,7 @@ def leaky_relu(x: Any, alpha: float, out: Any = None) -> np.ndarray:
         if entry is not None and entry[1] is not None and type(key_alpha) is float:
             _last_hit = (x.dtype, x.shape, key_alpha, entry)
     if entry is not None and entry[1] is not None:
-        _, handle, stream, dtype, shape = entry
+        _, address, stream_address, dtype, shape = entry
         if out is None:
             target = _empty(shape, dtype)
         elif out is x or (type(out) is _ndarray and out.shape == shape and (out.dtype is dtype or out.dtype == dtype)):
@@ -154,17 +154,12 @@ def leaky_relu(x: Any, alpha: float, out: Any = None) -> np.ndarray:
         else:
             target = None
         if target is not None:
-            try:
-                out_pointer = _from_buffer(_BYTES, target, True)
-                # In place, one buffer export serves both (0.16 us).
-                x_pointer = out_pointer if x is target else _from_buffer(x)
-            except _BUFFER_REFUSALS:  # read-only or not C-contiguous: the general path below
-                pass
-            else:
-                status = _execute_unary(handle, stream, x_pointer, out_pointer)
-                if status:
-                    raise error_for_status(status, last_error_message())
+            status = _run_unary(address, stream_address, x, target)
+            if status == 0:
                 return target
+            if status is not None:
+                raise error_for_status(status, last_error_message())
+            # None: read-only or not C-contiguous — the general path below
     return _leaky_relu_general(x, alpha, key_alpha, out)
 
 
@@ -195,8 +190,9 @@ def _leaky_relu_general(x: np.ndarray, alpha: Any, key_alpha: Any, out: Any) -> 
 
 
 def _cache_entry(compiled: CompiledPartition) -> tuple:
-    """(compiled, handle, stream, dtype, shape): what a cached call needs,
-    with handle None when the ports are not dense (the general path runs)."""
+    """(compiled, address, stream address, dtype, shape): what a cached call
+    passes to run_unary, with address None when the ports are not dense (the
+    general path runs)."""
     if compiled._lean_shape is None:
         return (compiled, None, None, None, None)
-    return (compiled, compiled._ptr, compiled._stream_ptr, compiled._lean_dtype, compiled._lean_shape)
+    return (compiled, compiled._address, compiled._stream_address, compiled._lean_dtype, compiled._lean_shape)

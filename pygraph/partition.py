@@ -3,10 +3,13 @@
 A CompiledPartition precomputes, once, everything a call needs: the
 compiled ports, their NumPy dtypes, shapes and byte strides.  A call with
 plain NumPy arrays then checks (dtype, shape, strides) against those
-cached values and passes bare data pointers to
-``pygraph_compiled_partition_execute_buffers``; anything that does not
-match exactly takes the general path, where the native library compares
-every port and words the error.  cffi releases the GIL during the call.
+cached values and passes bare data pointers to the library — for
+``cp(x, out=y)``, through one hand-written C call (``run_unary`` in
+``_native_init.c``); anything that does not match exactly takes the
+general path, where the native library compares every port and words the
+error.  The GIL is released during execution: by cffi on every call, by
+run_unary on calls that write at least 32 KiB (a smaller one is done
+sooner than the GIL changes hands).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from . import _native as _native_module
 from ._binding import Handle, check, ffi, last_error_message, lib, to_uint64
 from .arrays import as_ndarray, data_type_of, element_strides, address_of, numpy_dtype
 from .engine import Engine, Stream, default_engine, default_stream
@@ -208,7 +212,10 @@ class CompiledPartition(Handle):
     ``cp(x)`` / ``cp(x, out=y)``) any number of times, from any number of
     threads at once.  Independent of its graph, partition and engine."""
 
-    __slots__ = ("_inputs", "_outputs", "_inplace", "_single", "_lean_shape", "_lean_dtype", "_stream_ptr")
+    __slots__ = (
+        "_inputs", "_outputs", "_inplace", "_single", "_lean_shape", "_lean_dtype", "_stream_ptr",
+        "_address", "_stream_address",
+    )
     _what = "compiled partition"
     _inputs: tuple["_Port", ...]
     _outputs: tuple["_Port", ...]
@@ -217,6 +224,10 @@ class CompiledPartition(Handle):
     _lean_shape: Optional[tuple[int, ...]]
     _lean_dtype: Optional[np.dtype]
     _stream_ptr: Any
+    # The lean path's arguments to run_unary: the native addresses as ints
+    # (converted once here, not per call); _address is 0 once closed.
+    _address: int
+    _stream_address: int
 
     def __init__(self) -> None:
         raise InvalidArgumentsError("CompiledPartition objects come from Partition.compile()")
@@ -243,7 +254,14 @@ class CompiledPartition(Handle):
             if src.dtype == dst.dtype and src.shape == dst.shape:
                 self._lean_shape, self._lean_dtype = src.shape, src.dtype
         self._stream_ptr = _default_stream_pointer()  # cp(x) runs on the default stream
+        self._address = _address_of_pointer(owned_ptr)
+        self._stream_address = _address_of_pointer(self._stream_ptr)
         return self
+
+    def close(self) -> None:
+        """Release the native object now (idempotent)."""
+        self._address = 0  # first: the lean path then refuses, and the general path says "closed"
+        super().close()
 
     # -- description ---------------------------------------------------------
 
@@ -381,13 +399,14 @@ class CompiledPartition(Handle):
         when the partition allows it) and returned.
         """
         shape = self._lean_shape
-        # _run_lean's checks, inlined and ordered for the common call (a
-        # method call costs a tenth of a 100-element call).  Strides need no
-        # check: from_buffer takes only C-contiguous arrays, and those agree
-        # with the (dense) compiled strides wherever strides matter.  dtypes
-        # are compared by identity (NumPy's and ml_dtypes' are singletons);
-        # an equal but distinct dtype, like anything else that does not
-        # match exactly, takes the general path, which checks and words it.
+        # The lean path's checks, inlined and ordered for the common call (a
+        # method call costs a tenth of a 100-element call).  dtypes are
+        # compared by identity (NumPy's and ml_dtypes' are singletons); an
+        # equal but distinct dtype, like anything else that does not match
+        # exactly, takes the general path, which checks and words it.
+        # Strides need no check: run_unary takes only C-contiguous buffers,
+        # and those agree with the (dense) compiled strides wherever strides
+        # matter.
         if type(x) is _ndarray and x.shape == shape:
             dtype = self._lean_dtype
             if out is None:
@@ -396,19 +415,13 @@ class CompiledPartition(Handle):
                 x is out  # in place: one array, checked once
                 or (type(out) is _ndarray and out.shape == shape and out.dtype is dtype)
             ):
-                try:
-                    out_pointer = _from_buffer(_BYTES, out, True)
-                    # In place, one buffer export serves both (0.16 us).
-                    x_pointer = out_pointer if x is out else _from_buffer(x)
-                    # A closed partition's handle is None, which cffi
-                    # refuses with TypeError: no check per call.
-                    status = _execute_unary(self._ptr, self._stream_ptr, x_pointer, out_pointer)
-                except _BUFFER_REFUSALS:  # read-only, not C-contiguous or closed: the general path words it
-                    pass
-                else:
-                    if status:
-                        raise error_for_status(status, last_error_message())
+                status = _run_unary(self._address, self._stream_address, x, out)
+                if status == 0:
                     return out
+                if status is not None:
+                    raise error_for_status(status, last_error_message())
+                # None: closed, read-only out or not C-contiguous — the
+                # general path words it.
         if not self._single:
             raise InvalidArgumentsError(
                 f"cp(x) needs a compiled partition with one input and one output; this one has "
@@ -421,8 +434,8 @@ class CompiledPartition(Handle):
 
     def _run_lean(self, stream_ptr: Any, x: Any, out: Any) -> bool:
         """Execute on one C-contiguous NumPy input and output of the compiled
-        dtype and shape, passing bare pointers; False (nothing done) for
-        anything else, which the general path then checks and words."""
+        dtype and shape through run_unary; False (nothing done) for anything
+        else, which the general path then checks and words."""
         shape, dtype = self._lean_shape, self._lean_dtype
         if not (
             type(x) is _ndarray
@@ -433,15 +446,9 @@ class CompiledPartition(Handle):
             and out.dtype is dtype
         ):
             return False
-        handle = self._ptr
-        if handle is None:
+        status = _run_unary(self._address, _address_of_pointer(stream_ptr), x, out)
+        if status is None:
             return False
-        try:
-            out_pointer = _from_buffer(_BYTES, out, True)
-            x_pointer = out_pointer if x is out else _from_buffer(x)
-        except _BUFFER_REFUSALS:
-            return False
-        status = _execute_unary(handle, stream_ptr, x_pointer, out_pointer)
         if status:
             raise error_for_status(status, last_error_message())
         return True
@@ -475,10 +482,15 @@ _BYTES = ffi.typeof("char[]")
 _BUFFER_REFUSALS = (ValueError, TypeError, BufferError)
 _execute_buffers = lib.pygraph_compiled_partition_execute_buffers
 _execute_tensors = lib.pygraph_compiled_partition_execute
-# One input, one output, no pointer lists: cffi would build a temporary C
-# array per list argument, which costs as much as a small call's work.
-_execute_unary = lib.pygraph_compiled_partition_execute_unary
+# cp(x, out=y)'s call: the hand-written C function in _native_init.c (one
+# call from Python, where cffi's route takes three: two from_buffer and the
+# call).
+_run_unary = _native_module.run_unary
 _default_stream_cache: list = []
+
+
+def _address_of_pointer(pointer: Any) -> int:
+    return int(ffi.cast("uintptr_t", pointer))
 
 
 def _default_stream_pointer() -> Any:

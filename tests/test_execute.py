@@ -244,7 +244,7 @@ def test_negative_output_strides(stream):
 
 def test_call_checks_the_layout_of_arrays_that_are_not_c_contiguous():
     # cp(x, out=y) checks dtype and shape itself and leaves strides to
-    # ffi.from_buffer, which exports only C-contiguous arrays: an array of the
+    # run_unary, which takes only C-contiguous buffers: an array of the
     # right shape laid out otherwise must reach the general path's refusal.
     compiled, x = setup(shape=(3, 4))
     wide = np.full((3, 8), SENTINEL, np.float32)
@@ -365,3 +365,61 @@ def test_torch_tensors_through_dlpack(stream):
         before = x.clone()
         assert pygraph.leaky_relu(x, 0.5, out=x) is x
         assert torch.equal(x, torch.nn.functional.leaky_relu(before.float(), 0.5).to(torch_dtype))
+
+
+def test_run_unary_vouches_for_every_call_it_makes():
+    # pygraph._native.run_unary is cp(x, out=y)'s one C call.  Its callers
+    # check type, shape and dtype; it still refuses (None, nothing written)
+    # whatever it cannot run within both buffers, so that no caller's slip
+    # becomes a write out of bounds.
+    from pygraph._native import run_unary
+
+    compiled, x = setup(shape=(2, 3))
+    address, stream = compiled._address, compiled._stream_address
+    y = sentinel_like(x)
+    assert run_unary(address, stream, x, y) == 0
+    assert reference.same_bits(y, reference.leaky_relu(x, 0.5))
+    readonly = sentinel_like(x)
+    readonly.flags.writeable = False
+    refused_outputs = [
+        readonly,
+        bytearray(23),  # one byte short of the compiled 24
+        np.full(7, SENTINEL, np.float32),
+        np.full((3, 4), SENTINEL, np.float32)[:2, :3],  # right size, not C-contiguous
+    ]
+    for out in refused_outputs:
+        before = bytes(memoryview(np.ascontiguousarray(out)))
+        assert run_unary(address, stream, x, out) is None
+        assert bytes(memoryview(np.ascontiguousarray(out))) == before
+    y = sentinel_like(x)
+    for bad_x in (x[:, :2], np.zeros(7, np.float32), np.asfortranarray(x), "not a buffer"):
+        assert run_unary(address, stream, bad_x, y) is None
+        assert untouched(y)
+    assert run_unary(0, stream, x, y) is None  # a closed partition's address
+    assert untouched(y)
+    # A byte buffer of the compiled size is taken (its bytes are the caller's
+    # responsibility); an error status comes back as the status, with the
+    # message on this thread.
+    raw = bytearray(np.full(6, -2, np.float32).tobytes())
+    assert run_unary(address, stream, raw, raw) == 0
+    assert np.array_equal(np.frombuffer(raw, np.float32), np.full(6, -1, np.float32))
+    overlapping = np.full(12, SENTINEL, np.float32)
+    status = run_unary(address, stream, overlapping[:6], overlapping[3:9])
+    assert status == pygraph.InvalidArgumentsError.status
+    assert "overlap" in pygraph._binding.last_error_message()
+    assert np.all(overlapping == SENTINEL)
+    with pytest.raises(TypeError):
+        run_unary(address, stream, x)
+    with pytest.raises(TypeError):
+        run_unary("address", stream, x, y)
+    assert untouched(y)
+
+
+def test_calls_on_a_closed_partition_are_refused_with_its_reason():
+    compiled, x = setup()
+    y = sentinel_like(x)
+    compiled.close()
+    for call in (lambda: compiled(x, out=y), lambda: compiled(y, out=y), lambda: compiled.execute(None, [x], [y])):
+        with pytest.raises(pygraph.InvalidArgumentsError, match="compiled partition is closed"):
+            call()
+    assert untouched(y)

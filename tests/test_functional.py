@@ -172,7 +172,7 @@ def test_the_latest_hit_is_reused_only_for_an_equal_call():
 
 def test_c_contiguous_calls_share_one_entry_and_other_layouts_still_run():
     # C-contiguous x and out are keyed by (dtype, shape, alpha) only and rely
-    # on ffi.from_buffer refusing anything else: after that entry exists,
+    # on run_unary refusing anything else: after that entry exists,
     # every other layout of the same shape must still run (or be refused)
     # exactly as before.
     functional.clear_cache()

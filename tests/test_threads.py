@@ -5,6 +5,7 @@ observed as another thread's progress during an execution."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -70,15 +71,14 @@ def test_errors_are_per_thread():
     assert len(messages) == 100 and all("[5]" in m for m in messages)
 
 
-def test_execution_releases_the_gil():
-    # The spinner takes the GIL only when the main thread gives it up: the
-    # switch interval is made far longer than the test, and the spinner
-    # hands the GIL back after every step (sleep(0) releases it).  So its
-    # counter moves during a call only if the call released the GIL.  (The
-    # same loop around a pure-Python computation sees no progress.)
-    x = np.linspace(-1, 1, 1 << 23, dtype=np.float32)
-    out = np.empty_like(x)
-    compiled = compile_for(x, [0.5])
+@contextlib.contextmanager
+def gil_spinner():
+    """A thread that counts while it holds the GIL; yields its counter (a
+    one-item list).  It takes the GIL only when the main thread gives it
+    up: the switch interval is made far longer than the test, and the
+    spinner hands the GIL back after every step (sleep(0) releases it).  So
+    the counter moves during a call only if the call released the GIL.
+    (The same loop around a pure-Python computation sees no progress.)"""
     counter = [0]
     stop = threading.Event()
 
@@ -90,20 +90,48 @@ def test_execution_releases_the_gil():
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(60.0)
     thread = threading.Thread(target=spin)
-    progressed = False
     try:
         thread.start()
+        yield counter
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(old_interval)
+
+
+def test_execution_releases_the_gil():
+    x = np.linspace(-1, 1, 1 << 23, dtype=np.float32)
+    out = np.empty_like(x)
+    compiled = compile_for(x, [0.5])
+    progressed = False
+    with gil_spinner() as counter:
         for _ in range(100):  # the spinner may not be scheduled during one particular call
             before = counter[0]
             compiled(x, out=out)
             if counter[0] != before:
                 progressed = True
                 break
-    finally:
-        stop.set()
-        thread.join()
-        sys.setswitchinterval(old_interval)
     assert progressed
+    assert reference.same_bits(out, reference.leaky_relu(x, 0.5))
+
+
+def test_small_calls_keep_the_gil():
+    # The converse, for run_unary's choice (_native_init.c,
+    # RELEASE_GIL_MIN_BYTES): a 100-element call keeps the GIL, as giving it
+    # away would cost a noticeable share of the call and could leave it
+    # waiting a switch interval to get it back.
+    x = np.linspace(-1, 1, 100, dtype=np.float32)
+    out = np.empty_like(x)
+    compiled = compile_for(x, [0.5])
+    pygraph.leaky_relu(x, 0.5, out=out)  # its first call compiles, through cffi calls that release the GIL
+    with gil_spinner() as counter:
+        time.sleep(0.01)  # the spinner is running and waits for the GIL
+        before = counter[0]
+        for _ in range(1000):
+            compiled(x, out=out)
+            pygraph.leaky_relu(x, 0.5, out=out)
+        after = counter[0]
+    assert after == before
     assert reference.same_bits(out, reference.leaky_relu(x, 0.5))
 
 
@@ -258,3 +286,4 @@ def test_a_pinned_caller_is_helped_by_workers_that_may_run_elsewhere():
     woken = [tid for tid in before if after[tid] != before[tid]]
     assert woken, "no worker was woken for a pinned caller whose workers may use other CPUs"
     assert any(mask == allowed - {cpu} for mask in masks), (allowed, masks)
+

@@ -20,6 +20,8 @@ import cffi
 _SKIPPED_BLOCKS = ("#ifdef __cplusplus", "#ifndef PYGRAPH_API")
 _INT_DEFINE = re.compile(r"#define\s+(PYGRAPH_[A-Z0-9_]+)\s+(.+)")
 _PLAIN_INT = re.compile(r"-?[0-9]+")
+# The name cffi's module init is given (pygraph/_native_init.c calls it).
+CFFI_INIT = "pygraph_cffi_module_init"
 
 
 def cdef_from_header(text: str) -> str:
@@ -57,7 +59,9 @@ def main(argv: list[str]) -> int:
         cdef = cdef_from_header(f.read())
     ffi = cffi.FFI()
     ffi.cdef(cdef)
-    ffi.set_source("pygraph._native", '#include "pygraph/pygraph.h"')
+    # cffi's module init is renamed: pygraph/_native_init.c defines the real
+    # PyInit__native, which calls it and adds the hand-written fast call.
+    ffi.set_source("pygraph._native", f'#include "pygraph/pygraph.h"\n#define PyInit__native {CFFI_INIT}')
     ffi.emit_c_code(output)
     return 0
 
