@@ -446,7 +446,8 @@ class CompiledPartition(Handle):
             and out.dtype is dtype
         ):
             return False
-        status = _run_unary(self._address, _address_of_pointer(stream_ptr), x, out)
+        stream_address = self._stream_address if stream_ptr is self._stream_ptr else _address_of_pointer(stream_ptr)
+        status = _run_unary(self._address, stream_address, x, out)
         if status is None:
             return False
         if status:
