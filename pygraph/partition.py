@@ -474,13 +474,9 @@ _ndarray = np.ndarray
 _LISTS = (list, tuple)  # what execute() takes without a further check
 _empty = np.empty
 _from_buffer = ffi.from_buffer
-# from_buffer's keyword argument costs more than the rest of the call: the
-# hot paths pass (type, buffer, require_writable) positionally.
+# from_buffer's keyword argument costs more than the rest of the call:
+# _lean_pointers passes (type, buffer, require_writable) positionally.
 _BYTES = ffi.typeof("char[]")
-# What from_buffer raises for a read-only output (require_writable) and for
-# an array that is not C-contiguous: NumPy's buffer export refuses a simple
-# (stride-less) view of one with ValueError; cffi's own check, TypeError.
-_BUFFER_REFUSALS = (ValueError, TypeError, BufferError)
 _execute_buffers = lib.pygraph_compiled_partition_execute_buffers
 _execute_tensors = lib.pygraph_compiled_partition_execute
 # cp(x, out=y)'s call: the hand-written C function in _native_init.c (one

@@ -403,6 +403,16 @@ def test_run_unary_vouches_for_every_call_it_makes():
     raw = bytearray(np.full(6, -2, np.float32).tobytes())
     assert run_unary(address, stream, raw, raw) == 0
     assert np.array_equal(np.frombuffer(raw, np.float32), np.full(6, -1, np.float32))
+    # Every buffer it borrowed is given back, on every path: a bytearray
+    # with a buffer still exported refuses to resize.
+    raw_x, raw_out, short = bytearray(x.tobytes()), bytearray(24), bytearray(23)
+    assert run_unary(address, stream, raw_x, raw_out) == 0
+    assert run_unary(address, stream, np.asfortranarray(x), raw_out) is None  # x refused after out was taken
+    assert run_unary(address, stream, raw_x, short) is None
+    assert run_unary(address, stream, short, raw_out) is None
+    for buffer in (raw, raw_x, raw_out, short):
+        buffer.append(0)
+        del buffer[-1]
     overlapping = np.full(12, SENTINEL, np.float32)
     status = run_unary(address, stream, overlapping[:6], overlapping[3:9])
     assert status == pygraph.InvalidArgumentsError.status
@@ -413,6 +423,25 @@ def test_run_unary_vouches_for_every_call_it_makes():
     with pytest.raises(TypeError):
         run_unary("address", stream, x, y)
     assert untouched(y)
+
+
+def test_run_unary_refuses_ports_that_are_not_dense():
+    # Its callers send only dense ports its way; it checks the layout itself
+    # all the same, as a C-contiguous buffer of a strided port's byte size
+    # would not hold that port's elements (reads or writes past it).
+    from pygraph._native import run_unary
+
+    x = np.arange(-4, 4, dtype=np.float32)
+    strided_input = compile_for(np.zeros(8, np.float32)[::2], [0.5])  # src strides (2,), mem 28 bytes
+    reversed_output = compile_for(x[:4], [0.5], out=np.zeros(4, np.float32)[::-1])  # dst strides (-1,)
+    for compiled in (strided_input, reversed_output):
+        base = np.full(12, SENTINEL, np.float32)
+        out = base[4:8]
+        assert run_unary(compiled._address, compiled._stream_address, x[:4].copy(), out) is None
+        assert np.all(base == SENTINEL)
+        with pytest.raises(pygraph.InvalidShapeError, match="stride"):
+            compiled(x[:4].copy(), out=out)  # the general path words it
+        assert np.all(base == SENTINEL)
 
 
 def test_calls_on_a_closed_partition_are_refused_with_its_reason():
