@@ -75,11 +75,13 @@ static void set_bits(void *base, int64_t index, pygraph_data_type type, uint32_t
 static float nan_with_payload(void) { return tu_f32_from_bits(0xFFA12345u); /* negative, signalling */ }
 
 /* The alphas every exhaustive sweep uses. */
-#define NUM_ALPHAS 11
+#define NUM_ALPHAS 14
 static float sweep_alphas[NUM_ALPHAS];
 static void init_alphas(void) {
+    /* 1, the f32 just below it and the one just above: the edges of the
+     * kernels' max form (0 < alpha <= 1, lrelu_kernels.h). */
     const float alphas[NUM_ALPHAS] = {0.01f,      0.0f,      -0.0f,    -0.5f, 2.0f, NAN, nan_with_payload(),
-                                      INFINITY, -INFINITY, 1e-40f, 3e38f};
+                                      INFINITY, -INFINITY, 1e-40f, 3e38f, 1.0f, 0.99999994f, 1.00000012f};
     memcpy(sweep_alphas, alphas, sizeof alphas);
 }
 

@@ -166,11 +166,19 @@ static inline int pg_lrelu_dtype_from_public(pygraph_data_type data_type)
  *   - -inf * ±0: x86 defines the product as the default NaN 0xFFC00000,
  *     which is exactly leaky_relu.h's result and narrows (by round to
  *     nearest even, which leaves it alone) to bf16 0xFFC0 / f16 0xFE00.
+ * For 0 < alpha <= 1 (`takes_the_larger`, the usual LeakyReLU) the step is
+ * also max(x, round_T(alpha * x)) with x86's max, which returns its second
+ * operand when either is NaN: a NaN x gives its quieted product; for
+ * x >= 0 the rounded product is at most x, for x < 0 at least x (rounding
+ * to nearest is monotonic and x is representable in T), and the only
+ * equal values with different bits, ±0, come out as x does.  One max
+ * instead of a compare and a blend.
  */
 typedef struct pg_lrelu_step {
     float alpha;
     int alpha_is_nan;
-    uint32_t nan_bits; /* the result of the negative branch when alpha_is_nan */
+    int takes_the_larger; /* 0 < alpha <= 1: the step is max(x, round_T(alpha * x)) */
+    uint32_t nan_bits;    /* the result of the negative branch when alpha_is_nan */
 } pg_lrelu_step;
 
 /* Steps a SIMD kernel prepares per pass; a longer chain is applied in
@@ -194,6 +202,7 @@ static inline pg_lrelu_step pg_lrelu_step_prepare(pg_lrelu_dtype dtype, float al
     uint32_t alpha_bits = pg_f32_bits(alpha);
     step.alpha = alpha;
     step.alpha_is_nan = (alpha_bits & 0x7FFFFFFFu) > 0x7F800000u;
+    step.takes_the_larger = alpha > 0.0f && alpha <= 1.0f;
     /* Keep the payload bits T can hold (f32: all, bf16: top 7, f16: top
      * 10), set the quiet bit. */
     uint32_t kept = dtype == pg_lrelu_f32 ? 0xFFFFFFFFu : dtype == pg_lrelu_bf16 ? 0xFFFF0000u : 0xFFFFE000u;

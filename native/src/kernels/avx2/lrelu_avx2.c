@@ -80,10 +80,16 @@ PG_INLINE __m256 quiet_f32_nans(__m256 x)
     return _mm256_or_ps(x, _mm256_and_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q), quiet_bit));
 }
 
+/* How a pass applies its steps, fixed per pass so that a single step
+ * compiles without a branch per vector: every step by max (all alphas in
+ * (0, 1]: the usual case), every one by compare and blend, or each as its
+ * own alpha says (chains that mix both). */
+typedef enum step_form { every_step_by_max, every_step_by_blend, each_step_its_own } step_form;
+
 /* `last_rounded_by_narrowing`: the caller narrows with round-to-nearest-
  * even afterwards, so the last step may skip its own rounding. */
 PG_INLINE __m256 apply_steps(pg_lrelu_dtype dtype, __m256 x, const pg_lrelu_step *steps, size_t num_steps,
-                             bool last_rounded_by_narrowing)
+                             step_form form, bool last_rounded_by_narrowing)
 {
     for (size_t i = 0; i < num_steps; ++i) {
         if (steps[i].alpha_is_nan) {
@@ -96,14 +102,6 @@ PG_INLINE __m256 apply_steps(pg_lrelu_dtype dtype, __m256 x, const pg_lrelu_step
             x = _mm256_blendv_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32((int)steps[i].nan_bits)), negative);
             continue;
         }
-        /* Every lane that is not >= 0 takes the product: the negatives, and
-         * the NaNs, for which a product with a number is that NaN quieted
-         * (x86's rule for one NaN operand), as the definition asks; the
-         * rounding to bf16 or f16 leaves a widened NaN as it is.  -0 >= 0
-         * keeps -0.  One compare, one multiply, one blend: quieting NaNs
-         * apart and an ordered compare cost f32 in place at 1e5 on Zen 4
-         * 24 % (6.96 against 5.61 us). */
-        __m256 not_non_negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NGE_UQ);
         __m256 product = _mm256_mul_ps(x, _mm256_set1_ps(steps[i].alpha));
         bool last = i + 1 == num_steps;
         __m256 rounded;
@@ -114,16 +112,35 @@ PG_INLINE __m256 apply_steps(pg_lrelu_dtype dtype, __m256 x, const pg_lrelu_step
         } else {
             rounded = round_to_dtype(dtype, product);
         }
+        if (form == every_step_by_max || (form == each_step_its_own && steps[i].takes_the_larger)) {
+            /* max(x, rounded), x first (lrelu_kernels.h says why it is the
+             * step).  Still right where the caller rounds later: an
+             * unrounded product lies on the same side of x as its rounding,
+             * and the low halves a bf16 caller drops only matter between
+             * values whose high halves are equal.  run_chain says when
+             * this form runs and what it gains. */
+            x = _mm256_max_ps(x, rounded);
+            continue;
+        }
+        /* Every lane that is not >= 0 takes the product: the negatives, and
+         * the NaNs, for which a product with a number is that NaN quieted
+         * (x86's rule for one NaN operand), as the definition asks; the
+         * rounding to bf16 or f16 leaves a widened NaN as it is.  -0 >= 0
+         * keeps -0.  One compare, one multiply, one blend: quieting NaNs
+         * apart and an ordered compare cost f32 in place at 1e5 on Zen 4
+         * 24 % (6.96 against 5.61 us). */
+        __m256 not_non_negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NGE_UQ);
         x = _mm256_blendv_ps(x, rounded, not_non_negative);
     }
     return x;
 }
 
 /* One 32-byte vector of elements in, one out. */
-PG_INLINE __m256i process_vector(pg_lrelu_dtype dtype, __m256i v, const pg_lrelu_step *steps, size_t num_steps)
+PG_INLINE __m256i process_vector(pg_lrelu_dtype dtype, __m256i v, const pg_lrelu_step *steps, size_t num_steps,
+                                 step_form form)
 {
     if (dtype == pg_lrelu_f32) {
-        return _mm256_castps_si256(apply_steps(dtype, _mm256_castsi256_ps(v), steps, num_steps, false));
+        return _mm256_castps_si256(apply_steps(dtype, _mm256_castsi256_ps(v), steps, num_steps, form, false));
     }
     if (dtype == pg_lrelu_bf16) {
         /* No shuffles: per 32-bit lane, the even element widens by a
@@ -131,8 +148,8 @@ PG_INLINE __m256i process_vector(pg_lrelu_dtype dtype, __m256i v, const pg_lrelu
         const __m256i high_half = _mm256_set1_epi32((int)0xFFFF0000u);
         __m256 even = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
         __m256 odd = _mm256_castsi256_ps(_mm256_and_si256(v, high_half));
-        even = apply_steps(dtype, even, steps, num_steps, false);
-        odd = apply_steps(dtype, odd, steps, num_steps, false);
+        even = apply_steps(dtype, even, steps, num_steps, form, false);
+        odd = apply_steps(dtype, odd, steps, num_steps, form, false);
         /* The results are the high halves (apply_steps leaves the last
          * rounding's low halves as they fall): even ones shift down, odd
          * ones are blended in as they are. */
@@ -140,8 +157,8 @@ PG_INLINE __m256i process_vector(pg_lrelu_dtype dtype, __m256i v, const pg_lrelu
     }
     __m256 low = _mm256_cvtph_ps(_mm256_castsi256_si128(v));
     __m256 high = _mm256_cvtph_ps(_mm256_extracti128_si256(v, 1));
-    low = apply_steps(dtype, low, steps, num_steps, true);
-    high = apply_steps(dtype, high, steps, num_steps, true);
+    low = apply_steps(dtype, low, steps, num_steps, form, true);
+    high = apply_steps(dtype, high, steps, num_steps, form, true);
     return _mm256_set_m128i(_mm256_cvtps_ph(high, PG_F16_RNE), _mm256_cvtps_ph(low, PG_F16_RNE));
 }
 
@@ -150,18 +167,18 @@ PG_INLINE __m256i process_vector(pg_lrelu_dtype dtype, __m256i v, const pg_lrelu
 /* Fewer than a vector's worth of elements, through a zeroed stack buffer
  * (AVX2 has no masked 16-bit loads and stores). */
 PG_INLINE void process_partial(pg_lrelu_dtype dtype, size_t count, const unsigned char *src, unsigned char *dst,
-                               const pg_lrelu_step *steps, size_t num_steps)
+                               const pg_lrelu_step *steps, size_t num_steps, step_form form)
 {
     const size_t size = pg_lrelu_dtype_size(dtype);
     _Alignas(32) unsigned char buffer[32] = {0};
     memcpy(buffer, src, count * size);
     __m256i v = _mm256_load_si256((const __m256i *)buffer);
-    _mm256_store_si256((__m256i *)buffer, process_vector(dtype, v, steps, num_steps));
+    _mm256_store_si256((__m256i *)buffer, process_vector(dtype, v, steps, num_steps, form));
     memcpy(dst, buffer, count * size);
 }
 
 PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
-                        const pg_lrelu_step *steps, size_t num_steps, bool streaming, bool prefetch)
+                        const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming, bool prefetch)
 {
     const size_t size = pg_lrelu_dtype_size(dtype);
     const size_t width = 32 / size;
@@ -174,7 +191,7 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
         size_t head = (32 - (uintptr_t)dst % 32) % 32 / size;
         head = head < n ? head : n;
         if (head > 0) {
-            process_partial(dtype, head, src, dst, steps, num_steps);
+            process_partial(dtype, head, src, dst, steps, num_steps, form);
             i = head;
         }
     }
@@ -183,7 +200,7 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
         for (; i + width <= n; i += width) {
             PG_MAYBE_PREFETCH(prefetch, src + i * size);
             __m256i v = _mm256_loadu_si256((const __m256i *)(src + i * size));
-            _mm256_stream_si256((__m256i *)(dst + i * size), process_vector(dtype, v, steps, num_steps));
+            _mm256_stream_si256((__m256i *)(dst + i * size), process_vector(dtype, v, steps, num_steps, form));
         }
     }
     for (; i + 2 * width <= n; i += 2 * width) {
@@ -191,17 +208,17 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
         /* Both loads before both stores: in place stays correct. */
         __m256i a = _mm256_loadu_si256((const __m256i *)(src + i * size));
         __m256i b = _mm256_loadu_si256((const __m256i *)(src + (i + width) * size));
-        a = process_vector(dtype, a, steps, num_steps);
-        b = process_vector(dtype, b, steps, num_steps);
+        a = process_vector(dtype, a, steps, num_steps, form);
+        b = process_vector(dtype, b, steps, num_steps, form);
         _mm256_storeu_si256((__m256i *)(dst + i * size), a);
         _mm256_storeu_si256((__m256i *)(dst + (i + width) * size), b);
     }
     for (; i + width <= n; i += width) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(src + i * size));
-        _mm256_storeu_si256((__m256i *)(dst + i * size), process_vector(dtype, v, steps, num_steps));
+        _mm256_storeu_si256((__m256i *)(dst + i * size), process_vector(dtype, v, steps, num_steps, form));
     }
     if (i < n) {
-        process_partial(dtype, n - i, src + i * size, dst + i * size, steps, num_steps);
+        process_partial(dtype, n - i, src + i * size, dst + i * size, steps, num_steps, form);
     }
     if (streaming) {
         _mm_sfence(); /* non-temporal stores are weakly ordered */
@@ -221,12 +238,25 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
         }
         done += count;
         bool last_pass = done == num_alphas;
-        if (count == 1) {
-            /* The common single op: the step count known at compile time
-             * keeps the alpha in a register. */
-            run_pass(dtype, n, from, dst, steps, 1, streaming && last_pass, prefetch);
+        bool stream = streaming && last_pass;
+        /* f32 keeps compare and blend: with max it measured slower (5e4
+         * elements in L2, one thread, Zen 3 VM: 6.34-6.46 us against
+         * 5.90-5.97), while bf16 and f16 gain 7-9 % (one thread, alpha
+         * 0.01, out of place; bf16 1e5 10.9-11.4 against 11.9-12.1 us,
+         * 1e6 99-100 against 108-110; f16 1e5 13.8-14.1 against
+         * 15.0-15.3, 1e6 128-129 against 140-142). */
+        step_form form = dtype == pg_lrelu_f32 ? every_step_by_blend : each_step_its_own;
+        if (count == 1 && form == each_step_its_own) {
+            form = steps[0].takes_the_larger ? every_step_by_max : every_step_by_blend;
+        }
+        /* The common single op: the step count and form known at compile
+         * time keep the alpha in a register and the loop free of branches. */
+        if (count == 1 && form == every_step_by_max) {
+            run_pass(dtype, n, from, dst, steps, 1, every_step_by_max, stream, prefetch);
+        } else if (count == 1) {
+            run_pass(dtype, n, from, dst, steps, 1, every_step_by_blend, stream, prefetch);
         } else {
-            run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, prefetch);
+            run_pass(dtype, n, from, dst, steps, count, form, stream, prefetch);
         }
         from = dst; /* later passes run in place */
     }
