@@ -111,15 +111,13 @@ static PyObject *run_unary(PyObject *module, PyObject *const *args, Py_ssize_t n
         Py_RETURN_NONE;
     }
     const Py_buffer *input = in_place ? &out_view : &x_view;
-    pygraph_status status;
+    pygraph_status status = pygraph_success; /* returned only when sized */
     int sized = (size_t)out_view.len == bytes && (size_t)input->len == bytes;
-    if (!sized) {
-        status = pygraph_success;
-    } else if (bytes >= RELEASE_GIL_MIN_BYTES) {
+    if (sized && bytes >= RELEASE_GIL_MIN_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         status = pygraph_compiled_partition_execute_unary(compiled, stream, input->buf, out_view.buf);
         Py_END_ALLOW_THREADS
-    } else {
+    } else if (sized) {
         status = pygraph_compiled_partition_execute_unary(compiled, stream, input->buf, out_view.buf);
     }
     if (!in_place) PyBuffer_Release(&x_view);
@@ -130,7 +128,7 @@ static PyObject *run_unary(PyObject *module, PyObject *const *args, Py_ssize_t n
 
 static PyMethodDef lean_methods[] = {
     {"run_unary", (PyCFunction)(void (*)(void))run_unary, METH_FASTCALL,
-     "run_unary(compiled_address, stream_address, x, out): private to pygraph.partition"},
+     "run_unary(compiled_address, stream_address, x, out): private to pygraph"},
     {NULL, NULL, 0, NULL},
 };
 

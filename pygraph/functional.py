@@ -16,11 +16,11 @@ from typing import Any, Optional
 import numpy as np
 
 from .arrays import as_ndarray, data_type_of
-from .errors import InvalidArgumentsError, InvalidDataTypeError, error_for_status
+from .errors import InvalidArgumentsError, InvalidDataTypeError
 from .graph import Graph
 from .logical_tensor import LogicalTensor
 from .op import Op
-from ._binding import last_error_message
+from ._binding import check
 from .partition import CompiledPartition, _empty, _ndarray, _run_unary
 from .schema import schema
 
@@ -158,7 +158,7 @@ def leaky_relu(x: Any, alpha: float, out: Any = None) -> np.ndarray:
             if status == 0:
                 return target
             if status is not None:
-                raise error_for_status(status, last_error_message())
+                check(status)
             # None: read-only or not C-contiguous — the general path below
     return _leaky_relu_general(x, alpha, key_alpha, out)
 

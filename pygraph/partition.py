@@ -8,8 +8,8 @@ cached values and passes bare data pointers to the library — for
 ``_native_init.c``); anything that does not match exactly takes the
 general path, where the native library compares every port and words the
 error.  The GIL is released during execution: by cffi on every call, by
-run_unary on calls that write at least 32 KiB (a smaller one is done
-sooner than the GIL changes hands).
+run_unary on calls that write at least RELEASE_GIL_MIN_BYTES (a smaller
+one is done sooner than the GIL changes hands).
 """
 
 from __future__ import annotations
@@ -419,7 +419,7 @@ class CompiledPartition(Handle):
                 if status == 0:
                     return out
                 if status is not None:
-                    raise error_for_status(status, last_error_message())
+                    check(status)
                 # None: closed, read-only out or not C-contiguous — the
                 # general path words it.
         if not self._single:
@@ -450,8 +450,7 @@ class CompiledPartition(Handle):
         status = _run_unary(self._address, stream_address, x, out)
         if status is None:
             return False
-        if status:
-            raise error_for_status(status, last_error_message())
+        check(status)
         return True
 
     @staticmethod

@@ -245,18 +245,17 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
          * 0.01, out of place; bf16 1e5 10.9-11.4 against 11.9-12.1 us,
          * 1e6 99-100 against 108-110; f16 1e5 13.8-14.1 against
          * 15.0-15.3, 1e6 128-129 against 140-142). */
-        step_form form = dtype == pg_lrelu_f32 ? every_step_by_blend : each_step_its_own;
-        if (count == 1 && form == each_step_its_own) {
-            form = steps[0].takes_the_larger ? every_step_by_max : every_step_by_blend;
-        }
-        /* The common single op: the step count and form known at compile
-         * time keep the alpha in a register and the loop free of branches. */
-        if (count == 1 && form == every_step_by_max) {
+        bool max_pays = dtype != pg_lrelu_f32;
+        if (count == 1 && max_pays && steps[0].takes_the_larger) {
+            /* The common single op: the step count and form known at
+             * compile time keep the alpha in a register and the loop free
+             * of branches. */
             run_pass(dtype, n, from, dst, steps, 1, every_step_by_max, stream, prefetch);
         } else if (count == 1) {
             run_pass(dtype, n, from, dst, steps, 1, every_step_by_blend, stream, prefetch);
         } else {
-            run_pass(dtype, n, from, dst, steps, count, form, stream, prefetch);
+            run_pass(dtype, n, from, dst, steps, count, max_pays ? each_step_its_own : every_step_by_blend, stream,
+                     prefetch);
         }
         from = dst; /* later passes run in place */
     }
