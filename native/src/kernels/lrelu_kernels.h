@@ -65,6 +65,13 @@ typedef struct pg_lrelu_kernels {
      * whose hardware prefetchers do better alone (pg_software_prefetch_pays);
      * NULL: `contiguous` serves them too. */
     pg_lrelu_contiguous_fn *contiguous_unprefetched;
+    /* Where `contiguous_unprefetched` is the CPU's choice, whether a dense
+     * pass over data from DRAM (a buffer of at least pg_streaming_min_bytes(),
+     * which out of place means streaming stores, in place `contiguous`)
+     * prefetches all the same: true for kernels that do so much arithmetic
+     * per byte that the hardware prefetchers alone keep too few misses in
+     * flight (the 16-bit AVX2 ones; lrelu_avx2.c has the figures). */
+    bool prefetch_pays_from_dram;
     /* Same bits as `contiguous`, written with non-temporal stores (dst is
      * not pulled into the cache; ends with a store fence).  Worth it only
      * when dst is far larger than the last-level cache share; NULL when the
@@ -131,7 +138,8 @@ static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
 
 /* Whether non-streaming calls run `contiguous` (software prefetch ahead
  * of the loads) rather than `contiguous_unprefetched` (dispatch.c: measured
- * per CPU; PYGRAPH_KERNEL_TUNING overrides it). */
+ * per CPU; PYGRAPH_KERNEL_TUNING overrides it); kernels with
+ * prefetch_pays_from_dram prefetch from DRAM either way. */
 bool pg_software_prefetch_pays(void);
 
 /* Element size in bytes of a LeakyReLU dtype. */

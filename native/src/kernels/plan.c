@@ -326,18 +326,20 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     job.dst = dst;
     job.element_size = pg_lrelu_dtype_size((pg_lrelu_dtype)dtype);
     job.kernels = pg_lrelu_kernels_for((pg_lrelu_dtype)dtype);
+    bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
+    /* n * element_size fits: the tensor is in memory. */
+    int64_t bytes = n * (int64_t)job.element_size;
+    bool from_dram = dense && bytes >= pg_streaming_min_bytes();
     job.contiguous = job.kernels->contiguous;
-    if (job.kernels->contiguous_unprefetched != NULL && !pg_software_prefetch_pays()) {
+    if (job.kernels->contiguous_unprefetched != NULL && !pg_software_prefetch_pays() &&
+        !(from_dram && job.kernels->prefetch_pays_from_dram)) {
         job.contiguous = job.kernels->contiguous_unprefetched;
     }
-    bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
     if (dense) {
-        /* n * element_size fits: the tensor is in memory.  The footprint
-         * counts an in-place buffer once. */
-        int64_t bytes = n * (int64_t)job.element_size;
+        /* The footprint counts an in-place buffer once. */
         int64_t footprint = src == dst ? bytes : 2 * bytes;
         bool far = footprint >= pg_far_min_bytes();
-        bool streaming = src != dst && bytes >= pg_streaming_min_bytes();
+        bool streaming = src != dst && from_dram;
         pg_lrelu_contiguous_fn *chosen = streaming ? job.kernels->contiguous_streaming : NULL;
         if (far) {
             pg_lrelu_contiguous_fn *far_kernel =
