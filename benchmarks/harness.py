@@ -19,7 +19,7 @@ import numpy as np
 
 from . import implementations as impl
 from . import machine, report
-from .timing import IdleThreads, Implementation, interleaved_rounds
+from .timing import WARM_NS, IdleThreads, Implementation, interleaved_rounds
 
 FULL_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 64_000_000)
 QUICK_SIZES = (100, 10_000, 1_000_000)
@@ -348,7 +348,7 @@ def run(args: argparse.Namespace, out: TextIO) -> dict:
                    "placements": args.placements, "rounds": args.rounds,
                    "default_rounds": {"below_large_size": FULL_ROUNDS, "large_size": LARGE_SIZE,
                                       "from_large_size": LARGE_SIZE_ROUNDS, "quick": QUICK_ROUNDS},
-                   "min_sample_us": args.min_sample_us,
+                   "min_sample_us": args.min_sample_us, "warm_up_us_per_sample": WARM_NS / 1000,
                    "alpha": args.alpha, "seed": args.seed, "offset": args.offset, "quick": args.quick,
                    "in_place_calls_per_restore": impl.in_place_calls_per_restore(args.alpha),
                    "torch": torch is not None, "onednn": onednn is not None},

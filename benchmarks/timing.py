@@ -14,10 +14,19 @@ the process is idle (:class:`IdleThreads`).  Thread pools spin-wait after
 their work (GNU OpenMP under PyTorch and oneDNN for milliseconds, pygraph's
 for 0.1 ms); without the wait, the sample after another implementation's
 multi-threaded one would share the cores with that implementation's idle
-spinning.  One untimed call then wakes the sampled implementation's own
-pool, again after every restore of in-place data (a restore of a large
-buffer outlasts a short spin); between the timed calls each pool keeps its
-own spinning, as in a loop of a real program.
+spinning.  Untimed calls of the sampled implementation then run for at
+least ``WARM_NS``: on a VM, a vCPU that sat idle for a few milliseconds (as
+it does during that wait, and a pool's worker between samples) runs the
+next few milliseconds slowly.  Measured on the 2-vCPU Zen 3 VM, f32 1e6
+out of place, medians of 25 calls after a 5 ms sleep: one thread 258, 229,
+198, 176 us and on until ~142 after 15 calls; two threads 293, 142, 115,
+103 us and on until ~68 after 30; after a 0.5 ms sleep the first call
+alone was slow.  A single waking call, as the harness made before, left
+samples of "in-cache" sizes inside that ramp, for every implementation.
+One more untimed call wakes the sampled implementation's own pool right
+before the timing, again after every restore of in-place data (a restore
+of a large buffer outlasts a short spin); between the timed calls each pool
+keeps its own spinning, as in a loop of a real program.
 """
 
 from __future__ import annotations
@@ -111,14 +120,33 @@ def _timed_batch(impl: Implementation, calls: int) -> int:
     return time.perf_counter_ns() - start
 
 
-def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False) -> float:
+# Untimed calls before each sample of interleaved_rounds (module docstring).
+WARM_NS = 3_000_000
+
+
+def warm_up(impl: Implementation, warm_ns: int) -> None:
+    """Untimed calls, at least one, until `warm_ns` have passed; in-place
+    data is restored before each (in place a call drifts the data)."""
+    deadline = time.perf_counter_ns() + warm_ns
+    while True:
+        if impl.prepare is not None:
+            impl.prepare()
+        impl.call()
+        if time.perf_counter_ns() >= deadline:
+            return
+
+
+def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False, warm_ns: int = 0) -> float:
     """One sample: `calls` calls in runs of at most max_calls_per_prepare,
     each run after an untimed prepare(); only the calls are timed.  With
+    `warm_ns`, untimed calls run that long first (warm_up).  With
     `wake`, each run starts right after one more, untimed call (counted in
     the run's budget), so a thread pool that fell asleep during prepare()
     or before the sample is awake when the timing starts; a budget of one
     call per prepare() leaves no room for it."""
     impl.before_sample()
+    if warm_ns > 0:
+        warm_up(impl, warm_ns)
     if impl.prepare is None:
         if wake:
             impl.call()
@@ -243,9 +271,11 @@ def interleaved_rounds(
 ) -> tuple[dict[str, Stats], dict[str, int]]:
     """Calibrates every implementation, then takes `rounds` rounds of one
     sample each, rotating the starting implementation every round.  With
-    `settle`, each sample starts (untimed) with settle(), and each run of
-    timed calls right after one untimed call of its implementation: the
-    other implementations' pools are idle and its own is awake.  Returns per-key
+    `settle`, each sample starts (untimed) with settle() and WARM_NS of its
+    implementation's calls, and each run of timed calls right after one
+    untimed call of its implementation: the other implementations' pools
+    are idle, the machine is back to speed and its own pool is awake.
+    Returns per-key
     statistics and calls per sample."""
     calls = {}
     gc_was_enabled = gc.isenabled()
@@ -259,7 +289,9 @@ def interleaved_rounds(
             for impl in impls[start:] + impls[:start]:
                 if settle is not None:
                     settle()
-                samples[impl.key].append(sample_ns_per_call(impl, calls[impl.key], wake=settle is not None))
+                settled = settle is not None
+                samples[impl.key].append(
+                    sample_ns_per_call(impl, calls[impl.key], wake=settled, warm_ns=WARM_NS if settled else 0))
             if progress is not None:
                 progress(f"round {r + 1}/{rounds}")
     finally:

@@ -198,6 +198,39 @@ def test_before_sample_runs_before_calibration_and_every_sample():
     assert events[last_setup + 1:] and set(events[last_setup + 1:]) == {"call"}  # the last sample came after one
 
 
+def test_settled_samples_start_with_warm_up_calls_restoring_in_place_data(monkeypatch):
+    """With settle, every sample is preceded by untimed calls lasting at
+    least WARM_NS (a VM's idle vCPU runs its next milliseconds slowly),
+    each after a restore when the implementation has one, so warm-up never
+    drifts in-place data past what a restore allows."""
+    monkeypatch.setattr(timing, "WARM_NS", 2_000_000)
+    events = []
+
+    def call():
+        events.append(("call", time.perf_counter_ns()))
+
+    recorded = timing.Implementation("k", "k", "pygraph", call=call,
+                                     prepare=lambda: events.append(("prepare", time.perf_counter_ns())),
+                                     max_calls_per_prepare=4)
+    timing.interleaved_rounds([recorded], rounds=2, min_sample_ns=1,
+                              settle=lambda: events.append(("settle", time.perf_counter_ns())))
+    settles = [i for i, (what, _) in enumerate(events) if what == "settle"]
+    assert len(settles) == 2
+    for i in settles:
+        after = events[i + 1:]
+        first_call = next(t for what, t in after if what == "call")
+        # the warm-up: prepare, call pairs until WARM_NS have passed since it began
+        warm = []
+        for k in range(0, len(after) - 1, 2):
+            if after[k][0] != "prepare" or after[k + 1][0] != "call":
+                break
+            warm.append(after[k + 1][1])
+            if warm[-1] - after[0][1] >= timing.WARM_NS:
+                break
+        assert warm and warm[-1] - after[0][1] >= timing.WARM_NS, "warm-up shorter than WARM_NS"
+        assert first_call == warm[0]
+
+
 def test_what_is_measured_computes_pygraphs_bits(quick_run):
     """Every implementation expected to be exact (all of pygraph's, the
     chosen NumPy formulation, torch and oneDNN on this zero-free data) produced
