@@ -209,7 +209,7 @@ def measure_group(
         impls, rounds, int(args.min_sample_us * 1000),
         progress=lambda text: say(f"{w.dtype_name} n={report.format_size(w.n)} {_threads_text(threads)} "
                                   f"{placement}: {text}"),
-        settle=settle,
+        settle=settle, pools_idle_between_samples=threads > 1,
     )
     records = []
     bytes_per_call = 2 * w.nbytes  # every element read once and written once
@@ -348,7 +348,7 @@ def run(args: argparse.Namespace, out: TextIO) -> dict:
                    "placements": args.placements, "rounds": args.rounds,
                    "default_rounds": {"below_large_size": FULL_ROUNDS, "large_size": LARGE_SIZE,
                                       "from_large_size": LARGE_SIZE_ROUNDS, "quick": QUICK_ROUNDS},
-                   "min_sample_us": args.min_sample_us, "warm_up_us_per_sample": WARM_NS / 1000,
+                   "min_sample_us": args.min_sample_us, "warm_up_us_after_idle": WARM_NS / 1000,
                    "alpha": args.alpha, "seed": args.seed, "offset": args.offset, "quick": args.quick,
                    "in_place_calls_per_restore": impl.in_place_calls_per_restore(args.alpha),
                    "torch": torch is not None, "onednn": onednn is not None},

@@ -14,19 +14,25 @@ the process is idle (:class:`IdleThreads`).  Thread pools spin-wait after
 their work (GNU OpenMP under PyTorch and oneDNN for milliseconds, pygraph's
 for 0.1 ms); without the wait, the sample after another implementation's
 multi-threaded one would share the cores with that implementation's idle
-spinning.  Untimed calls of the sampled implementation then run for at
-least ``WARM_NS``: on a VM, a vCPU that sat idle for a few milliseconds (as
-it does during that wait, and a pool's worker between samples) runs the
-next few milliseconds slowly.  Measured on the 2-vCPU Zen 3 VM, f32 1e6
-out of place, medians of 25 calls after a 5 ms sleep: one thread 258, 229,
-198, 176 us and on until ~142 after 15 calls; two threads 293, 142, 115,
-103 us and on until ~68 after 30; after a 0.5 ms sleep the first call
-alone was slow.  A single waking call, as the harness made before, left
-samples of "in-cache" sizes inside that ramp, for every implementation.
-One more untimed call wakes the sampled implementation's own pool right
-before the timing, again after every restore of in-place data (a restore
-of a large buffer outlasts a short spin); between the timed calls each pool
-keeps its own spinning, as in a loop of a real program.
+spinning.  After an idle period, untimed calls of the sampled
+implementation then run for at least ``WARM_NS``: on a VM, a vCPU that sat
+idle for a few milliseconds runs the next few milliseconds slowly.
+Measured on the 2-vCPU Zen 3 VM, f32 1e6 out of place, medians of 25 calls
+after a 5 ms sleep: one thread 258, 229, 198, 176 us and on until ~142
+after 15 calls; two threads 293, 142, 115, 103 us and on until ~68 after
+30; after a 0.5 ms sleep the first call alone was slow.  A single waking
+call left the samples of "in-cache" sizes inside that ramp, for every
+implementation.  An idle period is the wait above, or, in a group that
+runs several threads, the time since the sampled implementation's pool
+last ran (its workers sleep while the others are sampled).  One-thread
+groups rarely have one (their samples follow each other without a wait),
+and warming them anyway left their small-size samples noisier (half the
+interquartile range, median over n <= 1e4: 1.4-42 % in 4 runs against
+1.3-11 % in 4 runs without, taken alternately), so they are not warmed.  One more untimed call wakes
+the sampled implementation's own pool right before the timing, again after
+every restore of in-place data (a restore of a large buffer outlasts a
+short spin); between the timed calls each pool keeps its own spinning, as
+in a loop of a real program.
 """
 
 from __future__ import annotations
@@ -120,7 +126,8 @@ def _timed_batch(impl: Implementation, calls: int) -> int:
     return time.perf_counter_ns() - start
 
 
-# Untimed calls before each sample of interleaved_rounds (module docstring).
+# Untimed calls before a sample that follows an idle period (module
+# docstring).
 WARM_NS = 3_000_000
 
 
@@ -250,16 +257,18 @@ class IdleThreads:
             running += state == b"R"
         return running
 
-    def __call__(self) -> None:
+    def __call__(self) -> bool:
+        """Waits; returns whether it had to (this thread slept meanwhile)."""
         if not self.available or not self.running_threads():
-            return
+            return False
         self.waits += 1
         deadline = time.monotonic() + self.timeout_s
         while self.running_threads():
             if time.monotonic() >= deadline:
                 self.timeouts += 1
-                return
+                return True
             time.sleep(self.POLL_S)
+        return True
 
 
 def interleaved_rounds(
@@ -267,15 +276,18 @@ def interleaved_rounds(
     rounds: int,
     min_sample_ns: int,
     progress: Optional[Callable[[str], None]] = None,
-    settle: Optional[Callable[[], None]] = None,
+    settle: Optional[Callable[[], bool]] = None,
+    pools_idle_between_samples: bool = False,
 ) -> tuple[dict[str, Stats], dict[str, int]]:
     """Calibrates every implementation, then takes `rounds` rounds of one
     sample each, rotating the starting implementation every round.  With
-    `settle`, each sample starts (untimed) with settle() and WARM_NS of its
-    implementation's calls, and each run of timed calls right after one
-    untimed call of its implementation: the other implementations' pools
-    are idle, the machine is back to speed and its own pool is awake.
-    Returns per-key
+    `settle`, each sample starts (untimed) with settle(), which returns
+    whether it waited; after a wait, or always when
+    `pools_idle_between_samples` (the implementations run thread pools),
+    with WARM_NS of its implementation's calls; and each run of timed calls
+    right after one untimed call of its implementation: the other
+    implementations' pools are idle, the machine is back to speed and its
+    own pool is awake.  Returns per-key
     statistics and calls per sample."""
     calls = {}
     gc_was_enabled = gc.isenabled()
@@ -287,11 +299,12 @@ def interleaved_rounds(
         for r in range(rounds):
             start = r % len(impls)
             for impl in impls[start:] + impls[:start]:
+                warm_ns = 0
                 if settle is not None:
-                    settle()
-                settled = settle is not None
+                    waited = settle()
+                    warm_ns = WARM_NS if waited or pools_idle_between_samples else 0
                 samples[impl.key].append(
-                    sample_ns_per_call(impl, calls[impl.key], wake=settled, warm_ns=WARM_NS if settled else 0))
+                    sample_ns_per_call(impl, calls[impl.key], wake=settle is not None, warm_ns=warm_ns))
             if progress is not None:
                 progress(f"round {r + 1}/{rounds}")
     finally:

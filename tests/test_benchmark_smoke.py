@@ -198,37 +198,41 @@ def test_before_sample_runs_before_calibration_and_every_sample():
     assert events[last_setup + 1:] and set(events[last_setup + 1:]) == {"call"}  # the last sample came after one
 
 
-def test_settled_samples_start_with_warm_up_calls_restoring_in_place_data(monkeypatch):
-    """With settle, every sample is preceded by untimed calls lasting at
-    least WARM_NS (a VM's idle vCPU runs its next milliseconds slowly),
-    each after a restore when the implementation has one, so warm-up never
-    drifts in-place data past what a restore allows."""
-    monkeypatch.setattr(timing, "WARM_NS", 2_000_000)
+def _warm_up_spans(waited: bool, pools_idle: bool) -> list[int]:
+    """Runs two rounds of one in-place implementation with a settle()
+    returning `waited`; returns, per sample, how long the prepare/call pairs
+    that follow settle() ran until the sample's own prepare (0: no
+    warm-up)."""
     events = []
-
-    def call():
-        events.append(("call", time.perf_counter_ns()))
-
-    recorded = timing.Implementation("k", "k", "pygraph", call=call,
-                                     prepare=lambda: events.append(("prepare", time.perf_counter_ns())),
-                                     max_calls_per_prepare=4)
+    recorded = timing.Implementation(
+        "k", "k", "pygraph", call=lambda: events.append(("call", time.perf_counter_ns())),
+        prepare=lambda: events.append(("prepare", time.perf_counter_ns())), max_calls_per_prepare=4)
     timing.interleaved_rounds([recorded], rounds=2, min_sample_ns=1,
-                              settle=lambda: events.append(("settle", time.perf_counter_ns())))
+                              settle=lambda: events.append(("settle", time.perf_counter_ns())) or waited,
+                              pools_idle_between_samples=pools_idle)
     settles = [i for i, (what, _) in enumerate(events) if what == "settle"]
     assert len(settles) == 2
-    for i in settles:
-        after = events[i + 1:]
-        first_call = next(t for what, t in after if what == "call")
-        # the warm-up: prepare, call pairs until WARM_NS have passed since it began
-        warm = []
-        for k in range(0, len(after) - 1, 2):
-            if after[k][0] != "prepare" or after[k + 1][0] != "call":
-                break
-            warm.append(after[k + 1][1])
-            if warm[-1] - after[0][1] >= timing.WARM_NS:
-                break
-        assert warm and warm[-1] - after[0][1] >= timing.WARM_NS, "warm-up shorter than WARM_NS"
-        assert first_call == warm[0]
+    spans = []
+    for i, end in zip(settles, settles[1:] + [len(events)]):
+        sample = [what for what, _ in events[i + 1:end]]
+        # The sample itself: prepare, the waking call, the timed calls
+        # (calibration gave one call per sample: min_sample_ns=1).
+        assert sample[-3:] == ["prepare", "call", "call"]
+        warm = events[i + 1:end - 3]
+        assert [what for what, _ in warm] == ["prepare", "call"] * (len(warm) // 2)  # each warm call restored
+        spans.append(events[end - 3][1] - warm[0][1] if warm else 0)  # until the sample's prepare
+    return spans
+
+
+def test_samples_after_an_idle_period_start_with_warm_up_calls(monkeypatch):
+    """A sample after settle() waited, or in a group whose pools idle
+    between samples, is preceded by untimed calls lasting at least WARM_NS
+    (a VM's idle vCPU runs its next milliseconds slowly), each after a
+    restore, so warm-up never drifts in-place data; other samples are not."""
+    monkeypatch.setattr(timing, "WARM_NS", 2_000_000)
+    assert all(span >= timing.WARM_NS for span in _warm_up_spans(waited=True, pools_idle=False))
+    assert all(span >= timing.WARM_NS for span in _warm_up_spans(waited=False, pools_idle=True))
+    assert _warm_up_spans(waited=False, pools_idle=False) == [0, 0]
 
 
 def test_what_is_measured_computes_pygraphs_bits(quick_run):
