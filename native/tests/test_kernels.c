@@ -11,7 +11,8 @@
  *     negative and zero strides) and strided dst;
  *   - dst a few bytes past src modulo 4 KiB, where the kernels run from
  *     the end to the start (every length 0..300, and a tensor past the
- *     streaming-store threshold), and just outside that window;
+ *     streaming-store threshold, also run in place), and just outside
+ *     that window;
  *   - large tensors (2^21 elements: contiguous, reversed, in place, and a
  *     column-major to row-major 2-d copy) with 1, 2 and 3 threads (3: more
  *     threads than a 2-CPU CI machine has, so workers sleep and chunks are
@@ -610,8 +611,8 @@ static void test_dst_just_past_src(pygraph_data_type type) {
 }
 
 /* A tensor whose dst is past the streaming-store threshold (so the
- * descending pass runs with non-temporal stores), dst 64 bytes past src
- * modulo 4096, and the same bytes in place (where the 16-bit AVX2 kernels
+ * descending pass runs with non-temporal stores), dst 64 bytes and two
+ * elements past src modulo 4096, and the same bytes in place (where the 16-bit AVX2 kernels
  * prefetch from that size on, whatever the tuning): made once per dtype,
  * run at every ISA and thread count. */
 typedef struct past_streaming_case {
@@ -627,11 +628,14 @@ static past_streaming_case make_past_streaming_case(pygraph_data_type type) {
     past_streaming_case c;
     size_t size = size_of(type);
     c.type = type;
-    c.count = (size_t)pg_streaming_min_bytes() / size + 77; /* and an odd tail */
+    /* The threshold is a multiple of 128 bytes; past it, 125 more elements
+     * leave the 16-bit streaming loop (128 bytes a step) whole vectors and
+     * an odd tail to finish with. */
+    c.count = (size_t)pg_streaming_min_bytes() / size + 125;
     size_t span = (c.count * size + GUARD * size + 4095) / 4096 * 4096;
     c.block = tu_malloc(4096 + 2 * span + 4096 + GUARD * size);
     c.src = c.block + to_page(c.block);
-    c.dst = c.src + span + 64;
+    c.dst = c.src + span + 64 + 2 * size; /* not 32-byte aligned: the kernels peel a head first */
     c.expected = tu_malloc(c.count * size);
     uint64_t seed = 0x57AE + (uint64_t)type;
     fill_random(c.src, c.count, type, &seed);
@@ -662,7 +666,7 @@ static void test_past_streaming(const past_streaming_case *c) {
     unsigned char *guarded = c->dst - GUARD * size;
     tu_fill_canary(guarded, (c->count + 2 * GUARD) * size);
     if (CHECK_OK(tu_execute1(c->compiled.compiled, stream, &c->compiled.src, c->src, &c->compiled.dst, c->dst))) {
-        check_past_streaming_result(c, "past the streaming threshold, dst 64 bytes past src");
+        check_past_streaming_result(c, "past the streaming threshold, dst 64 bytes + 2 elements past src");
     }
     tu_fill_canary(guarded, (c->count + 2 * GUARD) * size);
     memcpy(c->dst, c->src, c->count * size);

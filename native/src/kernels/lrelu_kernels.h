@@ -66,11 +66,12 @@ typedef struct pg_lrelu_kernels {
      * NULL: `contiguous` serves them too. */
     pg_lrelu_contiguous_fn *contiguous_unprefetched;
     /* Where `contiguous_unprefetched` is the CPU's choice, whether a dense
-     * pass over data from DRAM (a buffer of at least pg_streaming_min_bytes(),
-     * which out of place means streaming stores, in place `contiguous`)
-     * prefetches all the same: true for kernels that do so much arithmetic
-     * per byte that the hardware prefetchers alone keep too few misses in
-     * flight (the 16-bit AVX2 ones; lrelu_avx2.c has the figures). */
+     * pass over data from DRAM prefetches all the same (out of place such
+     * a pass streams; in place it runs `contiguous`).  The streaming
+     * threshold, pg_streaming_min_bytes() per buffer, stands for "from
+     * DRAM".  True for kernels that do so much arithmetic per byte that
+     * the hardware prefetchers alone keep too few misses in flight (the
+     * 16-bit AVX2 ones; lrelu_avx2.c has the figures). */
     bool prefetch_pays_from_dram;
     /* Same bits as `contiguous`, written with non-temporal stores (dst is
      * not pulled into the cache; ends with a store fence).  Worth it only
@@ -114,7 +115,8 @@ pg_isa pg_current_isa(void);
 const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
 
 /* Dense out-of-place output of at least this many bytes is written with the
- * streaming kernel (a measured, CPU-dependent crossover; dispatch.c). */
+ * streaming kernel (a measured, CPU-dependent crossover; dispatch.c); in
+ * place, kernels with prefetch_pays_from_dram prefetch from this size on. */
 int64_t pg_streaming_min_bytes(void);
 /* A dense call whose footprint (the bytes of src and dst, of the one
  * buffer in place) is at least this many runs a far kernel (dispatch.c:
@@ -135,6 +137,15 @@ static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
     uintptr_t past = ((uintptr_t)dst - (uintptr_t)src) % 4096u;
     return past != 0 && past < PG_ALIASING_WINDOW_BYTES;
 }
+
+/* The contiguous kernel of `kernels` for a pass (plan.c): `dense` (one
+ * contiguous run in src and dst), `bytes` per buffer, in place or not.
+ * Applies, in order: prefetch or not (pg_software_prefetch_pays,
+ * prefetch_pays_from_dram), streaming stores from pg_streaming_min_bytes()
+ * out of place, far kernels from pg_far_min_bytes() of footprint; a NULL
+ * entry falls back to the choice before it.  Never changes bits. */
+pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
+                                                   bool in_place);
 
 /* Whether non-streaming calls run `contiguous` (software prefetch ahead
  * of the loads) rather than `contiguous_unprefetched` (dispatch.c: measured

@@ -300,6 +300,30 @@ static void fp_leave(fp_state saved)
 #endif
 }
 
+pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
+                                                   bool in_place)
+{
+    /* The streaming threshold stands for "the data comes from DRAM". */
+    bool reaches_streaming_min = dense && bytes >= pg_streaming_min_bytes();
+    pg_lrelu_contiguous_fn *chosen = kernels->contiguous;
+    if (kernels->contiguous_unprefetched != NULL && !pg_software_prefetch_pays() &&
+        !(reaches_streaming_min && kernels->prefetch_pays_from_dram)) {
+        chosen = kernels->contiguous_unprefetched;
+    }
+    if (!dense) {
+        return chosen;
+    }
+    /* The footprint counts an in-place buffer once. */
+    int64_t footprint = in_place ? bytes : 2 * bytes;
+    bool streaming = !in_place && reaches_streaming_min;
+    pg_lrelu_contiguous_fn *special = streaming ? kernels->contiguous_streaming : NULL;
+    if (footprint >= pg_far_min_bytes()) {
+        pg_lrelu_contiguous_fn *far_kernel = streaming ? kernels->contiguous_far_streaming : kernels->contiguous_far;
+        special = far_kernel != NULL ? far_kernel : special;
+    }
+    return special != NULL ? special : chosen;
+}
+
 static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 {
     const plan_job *job = context;
@@ -329,28 +353,7 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
     /* n * element_size fits: the tensor is in memory. */
     int64_t bytes = n * (int64_t)job.element_size;
-    bool from_dram = dense && bytes >= pg_streaming_min_bytes();
-    job.contiguous = job.kernels->contiguous;
-    if (job.kernels->contiguous_unprefetched != NULL && !pg_software_prefetch_pays() &&
-        !(from_dram && job.kernels->prefetch_pays_from_dram)) {
-        job.contiguous = job.kernels->contiguous_unprefetched;
-    }
-    if (dense) {
-        /* The footprint counts an in-place buffer once. */
-        int64_t footprint = src == dst ? bytes : 2 * bytes;
-        bool far = footprint >= pg_far_min_bytes();
-        bool streaming = src != dst && from_dram;
-        pg_lrelu_contiguous_fn *chosen = streaming ? job.kernels->contiguous_streaming : NULL;
-        if (far) {
-            pg_lrelu_contiguous_fn *far_kernel =
-                streaming ? job.kernels->contiguous_far_streaming : job.kernels->contiguous_far;
-            chosen = far_kernel != NULL ? far_kernel : chosen;
-        }
-        if (chosen != NULL) {
-            job.contiguous = chosen;
-        }
-    }
-
+    job.contiguous = pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst);
     int64_t threads = pg_threads_get();
     int64_t min_per_thread = src == dst ? PG_MIN_ELEMENTS_PER_THREAD_IN_PLACE : PG_MIN_ELEMENTS_PER_THREAD;
     if (threads > n / min_per_thread) {
