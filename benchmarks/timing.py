@@ -28,11 +28,13 @@ last ran (its workers sleep while the others are sampled).  One-thread
 groups rarely have one (their samples follow each other without a wait),
 and warming them anyway left their small-size samples noisier (half the
 interquartile range, median over n <= 1e4: 1.4-42 % in 4 runs against
-1.3-11 % in 4 runs without, taken alternately), so they are not warmed.  One more untimed call wakes
-the sampled implementation's own pool right before the timing, again after
-every restore of in-place data (a restore of a large buffer outlasts a
-short spin); between the timed calls each pool keeps its own spinning, as
-in a loop of a real program.
+1.3-11 % in 4 runs without, taken alternately), so they are warmed only
+after a wait.  In groups with pools, calibration warms up too before it
+sizes the samples.
+One more untimed call wakes the sampled implementation's own pool right
+before the timing, again after every restore of in-place data (a restore
+of a large buffer outlasts a short spin); between the timed calls each pool
+keeps its own spinning, as in a loop of a real program.
 """
 
 from __future__ import annotations
@@ -173,14 +175,17 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False, war
     return total_ns / calls
 
 
-def calibrate(impl: Implementation, min_sample_ns: int, warmup_calls: int = 3) -> int:
-    """Warms up, then returns the calls per sample that make one sample last
-    at least min_sample_ns (1 for calls slower than that)."""
+def calibrate(impl: Implementation, min_sample_ns: int, warmup_calls: int = 3, warm_ns: int = 0) -> int:
+    """Warms up (`warmup_calls` calls, then `warm_ns` of them as warm_up
+    makes them), then returns the calls per sample that make one sample
+    last at least min_sample_ns (1 for calls slower than that)."""
     impl.before_sample()
     for _ in range(warmup_calls):
         if impl.prepare is not None:
             impl.prepare()
         impl.call()
+    if warm_ns > 0:
+        warm_up(impl, warm_ns)
     calls = 1
     while True:
         per_call = sample_ns_per_call(impl, calls)
@@ -282,19 +287,21 @@ def interleaved_rounds(
     """Calibrates every implementation, then takes `rounds` rounds of one
     sample each, rotating the starting implementation every round.  With
     `settle`, each sample starts (untimed) with settle(), which returns
-    whether it waited; after a wait, or always when
-    `pools_idle_between_samples` (the implementations run thread pools),
-    with WARM_NS of its implementation's calls; and each run of timed calls
-    right after one untimed call of its implementation: the other
-    implementations' pools are idle, the machine is back to speed and its
-    own pool is awake.  Returns per-key
-    statistics and calls per sample."""
+    whether it waited; then, after a wait or always when
+    `pools_idle_between_samples` (the implementations run thread pools;
+    without `settle` it changes nothing; calibration warms up the same
+    way), with WARM_NS of its implementation's calls; and each run of timed
+    calls comes right after one untimed call of its implementation: the
+    other implementations' pools are idle, the machine is back to speed and
+    its own pool is awake.  Returns per-key statistics and calls per
+    sample."""
     calls = {}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as timeit does: a collection inside a sample is noise
     try:
+        warm_always = settle is not None and pools_idle_between_samples
         for impl in impls:
-            calls[impl.key] = calibrate(impl, min_sample_ns)
+            calls[impl.key] = calibrate(impl, min_sample_ns, warm_ns=WARM_NS if warm_always else 0)
         samples: dict[str, list[float]] = {impl.key: [] for impl in impls}
         for r in range(rounds):
             start = r % len(impls)

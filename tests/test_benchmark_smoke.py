@@ -235,6 +235,39 @@ def test_samples_after_an_idle_period_start_with_warm_up_calls(monkeypatch):
     assert _warm_up_spans(waited=False, pools_idle=False) == [0, 0]
 
 
+def test_idle_threads_says_whether_it_waited(monkeypatch):
+    """settle() returns True exactly when it had to wait (the warm-up after
+    an idle period depends on it), a timed-out wait included."""
+    settle = timing.IdleThreads(timeout_s=0.01)
+    if not settle.available:
+        pytest.skip("no /proc/self/task here: IdleThreads never waits")
+    running = iter([0])
+    monkeypatch.setattr(settle, "running_threads", lambda: next(running, 0))
+    assert settle() is False and settle.waits == 0
+    running = iter([1, 1, 0])
+    assert settle() is True and settle.waits == 1 and settle.timeouts == 0
+    monkeypatch.setattr(settle, "running_threads", lambda: 1)
+    assert settle() is True and settle.timeouts == 1
+
+
+def test_calibration_warms_up_in_groups_with_pools(monkeypatch):
+    """With pools idle between samples, calibration runs WARM_NS of calls
+    before sizing the samples, so they are sized at speed; otherwise it
+    makes its three warm-up calls and one sizing call."""
+    monkeypatch.setattr(timing, "WARM_NS", 2_000_000)
+    for pools_idle in (True, False):
+        events = []
+        recorded = timing.Implementation("k", "k", "pygraph", call=lambda: events.append(time.perf_counter_ns()))
+        timing.interleaved_rounds([recorded], rounds=1, min_sample_ns=1,
+                                  settle=lambda: events.append("settle") and False,
+                                  pools_idle_between_samples=pools_idle)
+        calibration = events[:events.index("settle")]  # the first settle() ends calibration
+        if pools_idle:
+            assert calibration[-1] - calibration[0] >= timing.WARM_NS
+        else:
+            assert len(calibration) == 4
+
+
 def test_what_is_measured_computes_pygraphs_bits(quick_run):
     """Every implementation expected to be exact (all of pygraph's, the
     chosen NumPy formulation, torch and oneDNN on this zero-free data) produced
