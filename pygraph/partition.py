@@ -20,10 +20,10 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _native as _native_module
-from ._binding import Handle, check, ffi, last_error_message, lib, to_uint64
+from ._binding import Handle, check, ffi, lib, to_uint64
 from .arrays import as_ndarray, data_type_of, element_strides, address_of, numpy_dtype
 from .engine import Engine, Stream, default_engine, default_stream
-from .errors import InvalidArgumentsError, error_for_status
+from .errors import InvalidArgumentsError
 from .logical_tensor import LogicalTensor
 from .schema import port_name
 from .tensor import Tensor, _strides_agree
@@ -323,7 +323,7 @@ class CompiledPartition(Handle):
                 # any mismatch), so nothing is checked twice.
                 status = _execute_tensors(handle, stream_ptr, 1, x._struct, 1, out._struct)
                 if status:
-                    raise error_for_status(status, last_error_message())
+                    check(status)
                 return
             if self._run_lean(stream_ptr, x, out):
                 return
@@ -342,7 +342,7 @@ class CompiledPartition(Handle):
                         handle, stream_ptr, len(pointers_in), pointers_in, len(pointers_out), pointers_out
                     )
                     if status:
-                        raise error_for_status(status, last_error_message())
+                        check(status)
                     return
         self._execute_general(handle, stream_ptr, inputs, outputs)
 
