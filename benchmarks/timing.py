@@ -30,11 +30,11 @@ and warming them anyway left their small-size samples noisier (half the
 interquartile range, median over n <= 1e4: 1.4-42 % in 4 runs against
 1.3-11 % in 4 runs without, taken alternately), so they are warmed only
 after a wait.  In groups with pools, calibration warms up too before it
-sizes the samples.
-One more untimed call wakes the sampled implementation's own pool right
-before the timing, again after every restore of in-place data (a restore
-of a large buffer outlasts a short spin); between the timed calls each pool
-keeps its own spinning, as in a loop of a real program.
+sizes the samples.  One more untimed call wakes the sampled
+implementation's own pool right before the timing, again after every
+restore of in-place data (a restore of a large buffer outlasts a short
+spin); between the timed calls each pool keeps its own spinning, as in a
+loop of a real program.
 """
 
 from __future__ import annotations
@@ -133,16 +133,17 @@ def _timed_batch(impl: Implementation, calls: int) -> int:
 WARM_NS = 3_000_000
 
 
-def warm_up(impl: Implementation, warm_ns: int) -> None:
-    """Untimed calls, at least one, until `warm_ns` have passed; in-place
-    data is restored before each (in place a call drifts the data)."""
+def warm_up(impl: Implementation, warm_ns: int, min_calls: int = 1) -> None:
+    """Untimed calls, at least `min_calls`, until `warm_ns` have passed;
+    in-place data is restored before each (in place a call drifts the
+    data)."""
     deadline = time.perf_counter_ns() + warm_ns
-    while True:
+    made = 0
+    while made < min_calls or time.perf_counter_ns() < deadline:
         if impl.prepare is not None:
             impl.prepare()
         impl.call()
-        if time.perf_counter_ns() >= deadline:
-            return
+        made += 1
 
 
 def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False, warm_ns: int = 0) -> float:
@@ -176,16 +177,11 @@ def sample_ns_per_call(impl: Implementation, calls: int, wake: bool = False, war
 
 
 def calibrate(impl: Implementation, min_sample_ns: int, warmup_calls: int = 3, warm_ns: int = 0) -> int:
-    """Warms up (`warmup_calls` calls, then `warm_ns` of them as warm_up
-    makes them), then returns the calls per sample that make one sample
+    """Warms up (warm_up: at least `warmup_calls` calls, for at least
+    `warm_ns`), then returns the calls per sample that make one sample
     last at least min_sample_ns (1 for calls slower than that)."""
     impl.before_sample()
-    for _ in range(warmup_calls):
-        if impl.prepare is not None:
-            impl.prepare()
-        impl.call()
-    if warm_ns > 0:
-        warm_up(impl, warm_ns)
+    warm_up(impl, warm_ns, min_calls=warmup_calls)
     calls = 1
     while True:
         per_call = sample_ns_per_call(impl, calls)

@@ -15,7 +15,6 @@
 #include "kernels/lrelu_kernels.h"
 #include "test_util.h"
 
-static const char *const dtype_names[pg_lrelu_dtype_count] = {"f32", "bf16", "f16"};
 static const char *current_isa = "?";
 
 /* The kernel a pass runs when neither streaming nor far applies. */
@@ -24,13 +23,14 @@ static pg_lrelu_contiguous_fn *near_kernel(const pg_lrelu_kernels *k, bool prefe
     return prefetch || k->contiguous_unprefetched == NULL ? k->contiguous : k->contiguous_unprefetched;
 }
 
-static void expect(const pg_lrelu_kernels *k, pg_lrelu_dtype dtype, const char *pass, bool dense, int64_t bytes,
-                   bool in_place, pg_lrelu_contiguous_fn *wanted)
+/* k->name names the dtype and level ("bf16_lrelu__avx2"). */
+static void expect(const pg_lrelu_kernels *k, const char *pass, bool dense, int64_t bytes, bool in_place,
+                   pg_lrelu_contiguous_fn *wanted)
 {
     pg_lrelu_contiguous_fn *got = pg_lrelu_choose_contiguous(k, dense, bytes, in_place);
     if (!CHECK(got == wanted)) {
-        fprintf(stderr, "  [isa %s] %s (%s) %s, %lld bytes: another kernel than expected\n", current_isa,
-                dtype_names[dtype], k->name, pass, (long long)bytes);
+        fprintf(stderr, "  [isa %s] %s %s, %lld bytes: another kernel than expected\n", current_isa, k->name, pass,
+                (long long)bytes);
     }
 }
 
@@ -49,27 +49,27 @@ static void check_level(void)
         const bool from_dram_prefetch = prefetch || k->prefetch_pays_from_dram;
 
         /* Strided passes never stream, go far or prefetch for DRAM. */
-        expect(k, dtype, "strided", false, streaming_min, false, near_kernel(k, prefetch));
-        expect(k, dtype, "strided, in place", false, streaming_min, true, near_kernel(k, prefetch));
+        expect(k, "strided", false, streaming_min, false, near_kernel(k, prefetch));
+        expect(k, "strided, in place", false, streaming_min, true, near_kernel(k, prefetch));
         if (far_everywhere) {
             /* Every dense pass on the far kernels where the level has them. */
             pg_lrelu_contiguous_fn *far_in_place = k->contiguous_far;
             pg_lrelu_contiguous_fn *far_streaming = k->contiguous_far_streaming;
-            expect(k, dtype, "dense, in place", true, 64, true,
+            expect(k, "dense, in place", true, 64, true,
                    far_in_place != NULL ? far_in_place : near_kernel(k, prefetch));
-            expect(k, dtype, "dense past the streaming threshold", true, streaming_min, false,
+            expect(k, "dense past the streaming threshold", true, streaming_min, false,
                    far_streaming != NULL  ? far_streaming
                    : k->contiguous_streaming != NULL ? k->contiguous_streaming
                                                       : near_kernel(k, from_dram_prefetch));
             continue;
         }
         /* Below the threshold (and the far crossover: 64 MiB or never). */
-        expect(k, dtype, "dense", true, streaming_min - 64, false, near_kernel(k, prefetch));
-        expect(k, dtype, "dense, in place", true, streaming_min - 64, true, near_kernel(k, prefetch));
+        expect(k, "dense", true, streaming_min - 64, false, near_kernel(k, prefetch));
+        expect(k, "dense, in place", true, streaming_min - 64, true, near_kernel(k, prefetch));
         /* At it: out of place streams, in place prefetches where it pays. */
-        expect(k, dtype, "dense past the streaming threshold", true, streaming_min, false,
+        expect(k, "dense past the streaming threshold", true, streaming_min, false,
                k->contiguous_streaming != NULL ? k->contiguous_streaming : near_kernel(k, from_dram_prefetch));
-        expect(k, dtype, "dense past the streaming threshold, in place", true, streaming_min, true,
+        expect(k, "dense past the streaming threshold, in place", true, streaming_min, true,
                near_kernel(k, from_dram_prefetch));
     }
 }

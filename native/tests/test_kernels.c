@@ -612,9 +612,9 @@ static void test_dst_just_past_src(pygraph_data_type type) {
 
 /* A tensor whose dst is past the streaming-store threshold (so the
  * descending pass runs with non-temporal stores), dst 64 bytes and two
- * elements past src modulo 4096, and the same bytes in place (where the 16-bit AVX2 kernels
- * prefetch from that size on, whatever the tuning): made once per dtype,
- * run at every ISA and thread count. */
+ * elements past src modulo 4096, and the same bytes in place (where the
+ * 16-bit AVX2 kernels prefetch from that size on, whatever the tuning):
+ * made once per dtype, run at every ISA and thread count. */
 typedef struct past_streaming_case {
     pygraph_data_type type;
     size_t count;
