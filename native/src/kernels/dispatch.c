@@ -192,8 +192,8 @@ static int64_t far_crossover_bytes(void)
  *  - "zen4" (AMD family 19h, an EPYC VM):
  *    - f16 at the avx512 level on ymm vectors, f16_lrelu__avx512_ymm;
  *    - no software prefetch outside streaming stores, at the avx512 and
- *      avx2 levels, except for the avx2 kernels on data from DRAM
- *      (pg_lrelu_kernels.prefetch_pays_from_dram);
+ *      avx2 levels, except for the avx2 bf16 and f16 kernels on data from
+ *      DRAM (pg_lrelu_kernels.prefetch_pays_from_dram);
  *    lrelu_avx512.c gives the reasons and the figures of both, and
  *    lrelu_avx2.c its own for prefetch;
  *  - "intel" everywhere else: zmm f16 and prefetch, as measured on a

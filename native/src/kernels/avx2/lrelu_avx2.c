@@ -28,10 +28,9 @@
  * sizes.  How far pays depends on the dtype; measured on the Zen 3 VM, one
  * thread, C timing on huge pages, interleaved, 6.4e7 elements:
  *   f32, 2 KiB: streaming out of place 0.97-0.98 of the streaming copy's
- *     speed against 0.88-0.91 at 4 KiB; in place 0.95-0.99 of the
- *     in-place limit against 0.90-0.94 unprefetched and 0.88-0.94 at
- *     4 KiB (3 runs each).  1 KiB was as good at 6.4e7 but lost at 1e7
- *     (in place 1.74-1.83 ms against 1.51-1.56).
+ *     speed against 0.88-0.91 at 4 KiB (3 runs each; 1 KiB was as
+ *     good).  In the benchmark, 6.4e7 out of place went from 0.83-0.88 of
+ *     the copy limit (4 runs) to 0.95-1.06 (2 runs).
  *   bf16 and f16, 4 KiB: 2 KiB won and lost by a few percent from run to
  *     run; in place at 3e7 f16 ran 2.50 ms against 2.92 at 2 KiB.
  * Prefetch never faults, so running past the end of src is harmless. */
@@ -367,11 +366,11 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
     PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_unprefetched__avx2, dtype, false, false)                              \
     PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_streaming__avx2, dtype, true, true)
 
-#define PG_KERNEL_ENTRY(dtype_name)                                                                                \
+#define PG_KERNEL_ENTRY(dtype_name, prefetch_from_dram)                                                          \
     {                                                                                                              \
         .name = #dtype_name "_lrelu__avx2", .contiguous = pg_##dtype_name##_lrelu__avx2,                           \
         .contiguous_unprefetched = pg_##dtype_name##_lrelu_unprefetched__avx2,                                     \
-        .prefetch_pays_from_dram = true,                                                                           \
+        .prefetch_pays_from_dram = prefetch_from_dram,                                                             \
         .contiguous_streaming = pg_##dtype_name##_lrelu_streaming__avx2,                                           \
     }
 
@@ -382,20 +381,21 @@ PG_DEFINE_KERNELS(f16, pg_lrelu_f16)
 /* No far kernels: their prefetch distances were measured on AVX-512
  * machines only, so AVX2 keeps its near prefetch at every size.
  *
- * Where the CPU's tuning leaves prefetch to the hardware (Zen), every
- * dtype still prefetches once a buffer reaches pg_streaming_min_bytes (12
- * MiB there: data from DRAM; out of place that is the streaming kernel,
- * which always prefetches).  Measured on the Zen 3 VM, one thread, C
- * timing, in place, medians of 11-15 interleaved calls on the same buffer,
- * unprefetched -> prefetched: bf16 at 6.4e7 elements 9.5-10.0 -> 7.7-8.3
- * ms (the in-place copy limit 6.8-7.2), 3e7 4.37 -> 3.61, 1e7 1.27 ->
- * 1.04, 8e6 1.17 -> 1.11, 6e6 0.645 -> 0.595; f16 at 6.4e7 10.4-11.2 ->
- * 8.8-9.3 ms, 1e7 1.43 -> 1.32, 6e6 0.83 -> 0.80; f32 (2 KiB ahead) at
- * 3e7 7.25 -> 6.69 ms, 1e7 2.26 -> 1.94, 3.2e6 0.53 -> 0.43, and at 6.4e7
- * between 2 % faster and 7 % slower in 5 runs.  But 4e6 bf16 (8 MB, in
- * the L3) lost, 0.49 -> 0.55 ms, hence the threshold. */
+ * Where the CPU's tuning leaves prefetch to the hardware (Zen), bf16 and
+ * f16 still prefetch once a buffer reaches pg_streaming_min_bytes (12 MiB
+ * there: data from DRAM; out of place that is the streaming kernel, which
+ * always prefetches), and f32 does not.  Measured on the Zen 3 VM, one
+ * thread, C timing, in place, medians of 13-15 interleaved calls on the
+ * same buffer, unprefetched -> prefetched: bf16 at 6.4e7 elements 9.5-10.0
+ * -> 7.7-8.3 ms (the in-place copy limit 6.8-7.2), 3e7 4.37 -> 3.61, 1e7
+ * 1.27 -> 1.04, 8e6 1.17 -> 1.11, 6e6 0.645 -> 0.595; f16 at 6.4e7
+ * 10.4-11.2 -> 8.8-9.3 ms, 1e7 1.43 -> 1.32, 6e6 0.83 -> 0.80; but 4e6
+ * (8 MB, in the L3) lost, bf16 0.49 -> 0.55 ms.  f32 in place from DRAM
+ * ran faster prefetched 2 KiB ahead in C timing (3e7 7.25 -> 6.69 ms), but
+ * in the benchmark, two runs each way, alternately, at 6.4e7 and 3e7, it
+ * reached 0.79-0.85 of the in-place limit against 0.86-0.93 without. */
 const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count] = {
-    [pg_lrelu_f32] = PG_KERNEL_ENTRY(f32),
-    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16),
-    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16),
+    [pg_lrelu_f32] = PG_KERNEL_ENTRY(f32, false),
+    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16, true),
+    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16, true),
 };
