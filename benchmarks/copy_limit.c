@@ -6,13 +6,18 @@
  * after __builtin_cpu_supports() (which also checks that the OS saves the
  * register state) says the CPU has it.
  */
-#define _GNU_SOURCE /* pthreads on glibc with -std=c11 */
+#define _GNU_SOURCE /* pthreads and CPU affinity on glibc with -std=c11 */
 
 #include "copy_limit.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define COPY_LIMIT_X86 1
@@ -381,4 +386,157 @@ int copy_limit_inplace_threads(copy_limit_method method, void *buf, size_t n_byt
     chunk_job whole = {method, 1, buf, NULL, n_bytes, (unsigned char)xor_byte};
     run_split(whole, num_threads);
     return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* CPUs together                                                             */
+/* ------------------------------------------------------------------------- */
+
+/* Untimed start of every phase: a vCPU that slept runs slowly for a few
+ * milliseconds after it wakes (benchmarks/timing.py measured the ramp). */
+#define TOGETHER_SETTLE_NS 5000000L
+#define PHASE_ALL (-1)
+#define PHASE_EXIT (-2)
+
+typedef struct together_thread {
+    _Alignas(LINE_BYTES) _Atomic uint64_t passes; /* a line of its own: counting moves no shared line */
+    struct together_run *run;
+    unsigned char *buf;
+    int index;
+} together_thread;
+
+typedef struct together_run {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    _Atomic int phase; /* the one thread that runs (its index), PHASE_ALL or PHASE_EXIT */
+    size_t n_bytes;
+} together_run;
+
+static int thread_runs_in(int phase, int index) {
+    return phase == PHASE_ALL || phase == index;
+}
+
+static void *together_main(void *arg) {
+    together_thread *self = arg;
+    together_run *run = self->run;
+    for (;;) {
+        int phase = atomic_load_explicit(&run->phase, memory_order_acquire);
+        if (phase == PHASE_EXIT) {
+            return NULL;
+        }
+        if (thread_runs_in(phase, self->index)) {
+            inplace_one(COPY_LIMIT_RMW_TEMPORAL, self->buf, run->n_bytes, 0);
+            atomic_fetch_add_explicit(&self->passes, 1, memory_order_relaxed);
+            continue;
+        }
+        /* Asleep, not spinning: a spinning vCPU would compete with the
+         * ones being measured. */
+        pthread_mutex_lock(&run->lock);
+        while (atomic_load_explicit(&run->phase, memory_order_acquire) == phase) {
+            pthread_cond_wait(&run->changed, &run->lock);
+        }
+        pthread_mutex_unlock(&run->lock);
+    }
+}
+
+static void set_phase(together_run *run, int phase) {
+    pthread_mutex_lock(&run->lock);
+    atomic_store_explicit(&run->phase, phase, memory_order_release);
+    pthread_cond_broadcast(&run->changed);
+    pthread_mutex_unlock(&run->lock);
+}
+
+static int64_t now_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+static void sleep_ns(long ns) {
+    struct timespec interval = {ns / 1000000000L, ns % 1000000000L};
+    while (nanosleep(&interval, &interval) != 0 && errno == EINTR) {
+    }
+}
+
+/* Runs `phase` and stores the bytes per ns of each thread that ran in it. */
+static void measure_phase(together_run *run, together_thread *threads, int num_threads, int phase, long phase_ns,
+                          double *gb_per_s) {
+    set_phase(run, phase);
+    sleep_ns(TOGETHER_SETTLE_NS);
+    uint64_t before[MAX_THREADS];
+    for (int i = 0; i < num_threads; ++i) {
+        before[i] = atomic_load_explicit(&threads[i].passes, memory_order_relaxed);
+    }
+    int64_t start = now_ns();
+    sleep_ns(phase_ns);
+    int64_t elapsed = now_ns() - start;
+    for (int i = 0; i < num_threads; ++i) {
+        if (thread_runs_in(phase, i)) {
+            uint64_t passes = atomic_load_explicit(&threads[i].passes, memory_order_relaxed) - before[i];
+            gb_per_s[i] = (double)passes * 2.0 * (double)run->n_bytes / (double)elapsed;
+        }
+    }
+}
+
+int copy_limit_cpus_together(const int *cpus, int num_cpus, size_t n_bytes, long phase_ns, double *alone_gb_per_s,
+                             double *together_gb_per_s) {
+    if (cpus == NULL || num_cpus < 1 || num_cpus > MAX_THREADS || n_bytes == 0 || phase_ns <= 0 ||
+        alone_gb_per_s == NULL || together_gb_per_s == NULL) {
+        return -2;
+    }
+    for (int i = 0; i < num_cpus; ++i) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) {
+            return -2;
+        }
+    }
+    together_thread *threads = aligned_alloc(LINE_BYTES, sizeof(together_thread) * (size_t)num_cpus);
+    if (threads == NULL) {
+        return -1;
+    }
+    together_run run = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER, .n_bytes = n_bytes};
+    atomic_init(&run.phase, num_cpus); /* no thread's index: all asleep */
+    pthread_t handles[MAX_THREADS];
+    int started = 0;
+    int result = 0;
+    for (; started < num_cpus; ++started) {
+        together_thread *t = &threads[started];
+        atomic_init(&t->passes, 0);
+        t->run = &run;
+        t->index = started;
+        size_t rounded = (n_bytes + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES; /* aligned_alloc wants a multiple */
+        t->buf = aligned_alloc(LINE_BYTES, rounded);
+        if (t->buf == NULL) {
+            result = -1;
+            break;
+        }
+        memset(t->buf, 0x5A, n_bytes);
+        pthread_attr_t attributes;
+        cpu_set_t one_cpu;
+        CPU_ZERO(&one_cpu);
+        CPU_SET(cpus[started], &one_cpu);
+        int created = pthread_attr_init(&attributes) == 0 &&
+                      pthread_attr_setaffinity_np(&attributes, sizeof one_cpu, &one_cpu) == 0 &&
+                      pthread_create(&handles[started], &attributes, together_main, t) == 0;
+        pthread_attr_destroy(&attributes);
+        if (!created) { /* e.g. the CPU is outside this process's affinity */
+            free(t->buf);
+            result = -1;
+            break;
+        }
+    }
+    if (result == 0) {
+        for (int i = 0; i < num_cpus; ++i) {
+            measure_phase(&run, threads, num_cpus, i, phase_ns, alone_gb_per_s);
+        }
+        measure_phase(&run, threads, num_cpus, PHASE_ALL, phase_ns, together_gb_per_s);
+    }
+    set_phase(&run, PHASE_EXIT);
+    for (int i = 0; i < started; ++i) {
+        pthread_join(handles[i], NULL);
+        free(threads[i].buf);
+    }
+    free(threads);
+    pthread_mutex_destroy(&run.lock);
+    pthread_cond_destroy(&run.changed);
+    return result;
 }

@@ -30,6 +30,7 @@ FULL_ROUNDS, QUICK_ROUNDS = 11, 3
 # up to 24 %, and medians of 5 moved a row by 10-20 points between runs.
 LARGE_SIZE, LARGE_SIZE_ROUNDS = 10_000_000, 9
 FULL_MIN_SAMPLE_US, QUICK_MIN_SAMPLE_US = 200.0, 20.0
+QUICK_TOGETHER_PHASE_MS = 5.0  # machine.CpusTogether's timed phases in a --quick run
 NUMPY_SELECTION_ROUNDS = 3
 JSON_FORMAT = "pygraph-bench/1"
 PLACEMENT_NAMES = {"out": impl.OUT_OF_PLACE, "in": impl.IN_PLACE,
@@ -205,11 +206,24 @@ def measure_group(
     """One set of interleaved rounds over `impls`, then every output check."""
     rounds = rounds_for(w.n, args)
     settle = IdleThreads()
+    cpus_together = None
+    if threads > 1:
+        # What the CPUs give together, in the same rounds as the samples:
+        # on a VM it changes from second to second.
+        cpus_together = machine.CpusTogether(*impl.load_copy_limit(), threads,
+                                             phase_ms=QUICK_TOGETHER_PHASE_MS if args.quick else
+                                             machine.CpusTogether.PHASE_MS)
+
+    def each_round() -> None:
+        settle()  # no pool spinning while the CPUs are measured
+        cpus_together.measure()
+
     stats, calls = interleaved_rounds(
         impls, rounds, int(args.min_sample_us * 1000),
         progress=lambda text: say(f"{w.dtype_name} n={report.format_size(w.n)} {_threads_text(threads)} "
                                   f"{placement}: {text}"),
         settle=settle, pools_idle_between_samples=threads > 1,
+        each_round=each_round if cpus_together is not None and cpus_together.available else None,
     )
     records = []
     bytes_per_call = 2 * w.nbytes  # every element read once and written once
@@ -232,7 +246,8 @@ def measure_group(
              "bytes_per_call": bytes_per_call, "rounds": rounds,
              "settle": {"available": settle.available, "waits": settle.waits, "timeouts": settle.timeouts},
              "implementations": records,
-             "skipped": skipped, "numpy_candidates": numpy_listing}
+             "skipped": skipped, "numpy_candidates": numpy_listing,
+             "cpus_together": cpus_together.as_json() if cpus_together is not None else None}
     group["ratios"] = report.compute_ratios(group)
     limit = report.limit_record(group)
     group["limit"] = {"key": limit["key"], "median_ns": limit["median_ns"]} if limit else None

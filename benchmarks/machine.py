@@ -1,10 +1,12 @@
 """What the figures were measured on: CPU, cores, load, pygraph's ISA and
-kernels, library versions."""
+kernels, library versions; and what the CPUs deliver together, the ceiling
+of any gain from threads (CpusTogether)."""
 
 from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
 from typing import Any, Optional
 
@@ -78,6 +80,56 @@ def usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+class CpusTogether:
+    """Measures, round by round, how much in-cache work the first `num_cpus`
+    CPUs this process may use do together, against the fastest of them
+    alone (copy_limit_cpus_together in copy_limit.h says how, and why a
+    VM's vCPUs may give much less than one CPU's work each).  No thread
+    pool can gain more over one thread than this ratio, so the harness
+    takes it in the same rounds as the threaded samples and reports it next
+    to their speed-up.  Unavailable (measure() does nothing) with fewer than
+    two usable CPUs or where the pinned threads cannot run."""
+
+    BYTES_PER_CPU = 16 * 1024  # in every L1 data cache: the CPU's own work, no memory traffic
+    PHASE_MS = 20.0
+
+    def __init__(self, copy_ffi: Any, copy_lib: Any, num_cpus: int, phase_ms: float = PHASE_MS) -> None:
+        self._ffi, self._lib = copy_ffi, copy_lib
+        try:
+            allowed = sorted(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux: no pinning
+            allowed = []
+        self.cpus = allowed[:num_cpus]
+        self.phase_ms = phase_ms
+        self.rounds: list[dict] = []
+        self.available = len(self.cpus) >= 2
+
+    def measure(self) -> None:
+        """One round: each CPU alone, then all together."""
+        if not self.available:
+            return
+        count = len(self.cpus)
+        alone = self._ffi.new("double[]", count)
+        together = self._ffi.new("double[]", count)
+        status = self._lib.copy_limit_cpus_together(self._ffi.new("int[]", self.cpus), count, self.BYTES_PER_CPU,
+                                                    int(self.phase_ms * 1e6), alone, together)
+        if status != 0:
+            self.available = False
+            return
+        alone_rates, together_rates = list(alone), list(together)
+        self.rounds.append({"alone_gb_per_s": [round(v, 3) for v in alone_rates],
+                            "together_gb_per_s": [round(v, 3) for v in together_rates],
+                            "ratio": sum(together_rates) / max(alone_rates)})
+
+    def as_json(self) -> Optional[dict]:
+        if not self.rounds:
+            return None
+        ratios = [r["ratio"] for r in self.rounds]
+        return {"cpus": self.cpus, "bytes_per_cpu": self.BYTES_PER_CPU, "phase_ms": self.phase_ms,
+                "median_ratio": statistics.median(ratios), "min_ratio": min(ratios), "max_ratio": max(ratios),
+                "rounds": self.rounds}
 
 
 def load_average() -> Optional[list[float]]:

@@ -8,6 +8,10 @@ JSON file.  Ratios come from medians of per-call times:
   vs PEER    PEER time / pygraph time          (> 1: pygraph is faster)
   vs 1 thread  time of the same call on one thread, measured in the same
              rounds (its record: one_thread_key) / this time
+  CPUs together  in threaded groups, the in-cache work all the group's CPUs
+             did at once / the fastest one's alone, median over the same
+             rounds (machine.CpusTogether): what the machine gave threads
+             then, the scale to read "vs 1 thread" against
 """
 
 from __future__ import annotations
@@ -57,6 +61,13 @@ def compute_ratios(group: dict) -> dict:
                 entry["vs_1_thread"] = baseline["median_ns"] / record["median_ns"]
         ratios[record["key"]] = entry
     return ratios
+
+
+def cpus_together_ratio(group: dict) -> Optional[float]:
+    """The group's median "CPUs together" ratio; None on one thread or
+    where it could not be measured."""
+    together = group.get("cpus_together")
+    return together["median_ratio"] if together else None
 
 
 def format_size(n: int) -> str:
@@ -132,6 +143,11 @@ def print_tables(groups: list[dict], out: TextIO) -> None:
                 )
             for skipped in group["skipped"]:
                 out.write(f"{'':>10}  {skipped['label']:<54.54} skipped: {skipped['reason']}\n")
+            together = group.get("cpus_together")
+            if together:
+                out.write(f"{'':>10}  CPUs together: {together['median_ratio']:.2f}x the in-cache work of the fastest CPU "
+                          f"alone (median of {len(together['rounds'])} rounds, {together['min_ratio']:.2f}-"
+                          f"{together['max_ratio']:.2f}x)\n")
     out.write(
         "\nµs/call: median over rounds; ±%: half the interquartile range, relative; GB/s: bytes read + written "
         "per call / time;\nof limit: limit time / this time; vs PEER: the peer's time / pygraph's time "
@@ -163,6 +179,9 @@ def summary(groups: list[dict]) -> list[dict]:
                     worst = (vs_torch, group["n"])
             row[f"{key}_min_vs_torch"] = {"ratio": worst[0], "n": worst[1]} if worst else None
             row[f"{key}_min_vs_1_thread"] = _min_speedup_over_one_thread(members, key)
+        worst = row["pygraph_arrays_min_vs_1_thread"]
+        at_worst = next((g for g in members if worst and g["n"] == worst["n"]), None)
+        row["cpus_together_at_min_vs_1_thread"] = cpus_together_ratio(at_worst) if at_worst else None
         rows.append(row)
     return rows
 
@@ -181,7 +200,8 @@ def _min_speedup_over_one_thread(members: list[dict], key: str) -> Optional[dict
 def print_summary(rows: list[dict], out: TextIO) -> None:
     out.write("\nSummary (pygraph arrays = cp(x, out=y), func = leaky_relu(x, a, out=y))\n")
     header = (f"{'dtype':<5} {'threads':>7} {'placement':<12} {'of limit @ largest n':>24} "
-              f"{'min vs torch (at n)':>34} {'µs @ smallest n':>18} {'min vs 1 thread (at n)':>34}")
+              f"{'min vs torch (at n)':>34} {'µs @ smallest n':>18} {'min vs 1 thread (at n)':>34} "
+              f"{'CPUs together':>13}")
     out.write(header + "\n" + "-" * len(header) + "\n")
     for row in rows:
         def pair(suffix: str, fmt) -> str:
@@ -192,9 +212,15 @@ def print_summary(rows: list[dict], out: TextIO) -> None:
         vs_torch = pair("min_vs_torch", lambda v: f"{v['ratio']:.2f}x ({format_size(v['n'])})")
         small = pair("us_at_smallest", lambda v: f"{v:.2f}")
         scaling = pair("min_vs_1_thread", lambda v: f"{v['ratio']:.2f}x ({format_size(v['n'])})")
+        together = row.get("cpus_together_at_min_vs_1_thread")
         out.write(f"{row['dtype']:<5} {row['threads']:>7} {row['placement']:<12} "
                   f"{of_limit + ' @' + format_size(row['largest_n']):>24} {vs_torch:>34} {small:>18} "
-                  f"{scaling if row['threads'] > 1 else '':>34}\n")
+                  f"{scaling if row['threads'] > 1 else '':>34} "
+                  f"{_fmt_ratio(together) if row['threads'] > 1 else '':>13}\n")
+    if any(row["threads"] > 1 for row in rows):
+        out.write("CPUs together: the in-cache work all the CPUs did at once / the fastest one's alone, median over "
+                  "the rounds of the smallest \"vs 1 thread\":\nwhat the machine gave threads then (2 CPUs that share "
+                  "nothing: about 2x).\n")
 
 
 def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -> None:
@@ -202,7 +228,8 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
     dtype and size for the pygraph implementation `key` (default
     ``cp(x, out=...)``), with its ratios; runs with more than one thread
     also get the speedup over the same call on one thread, measured in the
-    same rounds."""
+    same rounds, and what the CPUs did together in those rounds (the
+    speedup's ceiling)."""
     dtype_order = {name: i for i, name in enumerate(("f32", "bf16", "f16"))}
 
     def median_of(group: dict) -> Optional[float]:
@@ -220,9 +247,9 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
             scaling = threads > 1
             lines += ["", f"{text}, {_threads_text(threads)}:", "",
                       "| dtype | n | µs/call | GB/s | of the limit | vs torch | vs NumPy |"
-                      + (" vs oneDNN |" if with_onednn else "") + (" vs 1 thread |" if scaling else ""),
+                      + (" vs oneDNN |" if with_onednn else "") + (" vs 1 thread | CPUs together |" if scaling else ""),
                       "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if with_onednn else "")
-                      + ("---:|" if scaling else "")]
+                      + ("---:|---:|" if scaling else "")]
             for group in members:
                 median = median_of(group)
                 if median is None:
@@ -238,6 +265,8 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
                 if scaling:
                     speedup = ratio.get("vs_1_thread")
                     cells.append(f"{speedup:.2f}×" if speedup is not None else "-")
+                    together = cpus_together_ratio(group)
+                    cells.append(f"{together:.2f}×" if together is not None else "-")
                 lines.append("| " + " | ".join(cells) + " |")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines).lstrip("\n") + "\n")

@@ -279,6 +279,7 @@ def interleaved_rounds(
     progress: Optional[Callable[[str], None]] = None,
     settle: Optional[Callable[[], bool]] = None,
     pools_idle_between_samples: bool = False,
+    each_round: Optional[Callable[[], None]] = None,
 ) -> tuple[dict[str, Stats], dict[str, int]]:
     """Calibrates every implementation, then takes `rounds` rounds of one
     sample each, rotating the starting implementation every round.  With
@@ -289,8 +290,10 @@ def interleaved_rounds(
     way), with WARM_NS of its implementation's calls; and each run of timed
     calls comes right after one untimed call of its implementation: the
     other implementations' pools are idle, the machine is back to speed and
-    its own pool is awake.  Returns per-key statistics and calls per
-    sample."""
+    its own pool is awake.  `each_round`, untimed, runs after every
+    round's samples: a measurement of the machine taken in the same rounds
+    (harness: what the CPUs deliver together).  Returns per-key statistics
+    and calls per sample."""
     calls = {}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as timeit does: a collection inside a sample is noise
@@ -308,6 +311,8 @@ def interleaved_rounds(
                     warm_ns = WARM_NS if waited or pools_idle_between_samples else 0
                 samples[impl.key].append(
                     sample_ns_per_call(impl, calls[impl.key], wake=settle is not None, warm_ns=warm_ns))
+            if each_round is not None:
+                each_round()
             if progress is not None:
                 progress(f"round {r + 1}/{rounds}")
     finally:

@@ -9,6 +9,8 @@ import functools
 import hashlib
 import importlib.util
 import json
+import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -17,7 +19,7 @@ import time
 import numpy as np
 import pytest
 
-from pygraph.benchmarks import harness, next_to_torch, report, timing
+from pygraph.benchmarks import harness, machine, next_to_torch, report, timing
 from pygraph.benchmarks import implementations as bench_impl
 from pygraph.benchmarks._copy_limit import ffi as copy_ffi
 from pygraph.benchmarks._copy_limit import lib as copy_lib
@@ -141,6 +143,69 @@ def test_threaded_groups_measure_their_one_thread_baseline_in_the_same_rounds(qu
         figures = [g["ratios"]["pygraph_arrays"]["vs_1_thread"] for g in document["groups"]
                    if (g["dtype"], g["threads"], g["placement"]) == (dtype, threads, placement)]
         assert worst["ratio"] == min(figures)
+
+
+def test_threaded_groups_measure_what_the_cpus_do_together_in_the_same_rounds(quick_run):
+    """Every threaded group carries one "CPUs together" measurement per
+    round (machine.CpusTogether), and the text, the summary and the
+    Markdown tables report its median."""
+    document, stdout, _ = quick_run
+    allowed = sorted(os.sched_getaffinity(0))
+    lines = [line for line in stdout.splitlines() if line.lstrip().startswith("CPUs together:") and line[0] == " "]
+    threaded = [g for g in document["groups"] if g["threads"] > 1]
+    assert threaded
+    for group in document["groups"]:
+        together = group["cpus_together"]
+        if group["threads"] == 1 or len(allowed) < 2:
+            assert together is None
+            continue
+        assert together["cpus"] == allowed[:group["threads"]]
+        assert together["bytes_per_cpu"] == machine.CpusTogether.BYTES_PER_CPU
+        assert together["phase_ms"] == harness.QUICK_TOGETHER_PHASE_MS
+        assert len(together["rounds"]) == group["rounds"]
+        for measured in together["rounds"]:
+            assert len(measured["alone_gb_per_s"]) == len(measured["together_gb_per_s"]) == len(together["cpus"])
+            assert min(measured["alone_gb_per_s"]) > 0 and min(measured["together_gb_per_s"]) > 0
+            assert measured["ratio"] == pytest.approx(
+                sum(measured["together_gb_per_s"]) / max(measured["alone_gb_per_s"]), rel=1e-3)
+        ratios = [measured["ratio"] for measured in together["rounds"]]
+        assert together["median_ratio"] == pytest.approx(statistics.median(ratios))
+        assert (together["min_ratio"], together["max_ratio"]) == (min(ratios), max(ratios))
+    if len(allowed) < 2:
+        return
+    assert len(lines) == len(threaded)  # one line under each threaded group's rows
+    for row in document["summary"]:
+        if row["threads"] == 1:
+            assert row["cpus_together_at_min_vs_1_thread"] is None
+            continue
+        worst = row["pygraph_arrays_min_vs_1_thread"]
+        at_worst = next(g for g in threaded if (g["dtype"], g["threads"], g["placement"], g["n"])
+                        == (row["dtype"], row["threads"], row["placement"], worst["n"]))
+        assert row["cpus_together_at_min_vs_1_thread"] == at_worst["cpus_together"]["median_ratio"]
+
+
+def test_cpus_together_measures_each_cpu_alone_then_all_at_once():
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        pytest.skip("needs two usable CPUs")
+    cpus = copy_ffi.new("int[]", allowed[:2])
+    alone, together = copy_ffi.new("double[2]"), copy_ffi.new("double[2]")
+    assert copy_lib.copy_limit_cpus_together(cpus, 2, 4096, 2_000_000, alone, together) == 0
+    assert min(alone) > 0 and min(together) > 0
+
+
+def test_cpus_together_rejects_what_it_cannot_measure_and_writes_nothing():
+    alone, together = copy_ffi.new("double[2]", [-1.0, -1.0]), copy_ffi.new("double[2]", [-1.0, -1.0])
+    cpu = copy_ffi.new("int[]", [sorted(os.sched_getaffinity(0))[0]])
+    measure = copy_lib.copy_limit_cpus_together
+    assert measure(cpu, 0, 4096, 1_000_000, alone, together) == -2
+    assert measure(copy_ffi.new("int[]", [-1]), 1, 4096, 1_000_000, alone, together) == -2
+    assert measure(cpu, 1, 0, 1_000_000, alone, together) == -2
+    assert measure(cpu, 1, 4096, 0, alone, together) == -2
+    assert measure(cpu, 1, 4096, 1_000_000, copy_ffi.NULL, together) == -2
+    outside = next(c for c in range(1024) if c not in os.sched_getaffinity(0))
+    assert measure(copy_ffi.new("int[]", [outside]), 1, 4096, 1_000_000, alone, together) == -1  # cannot pin there
+    assert list(alone) == list(together) == [-1.0, -1.0]
 
 
 def test_one_thread_baseline_sets_pygraphs_thread_count_before_each_sample():
@@ -382,11 +447,12 @@ def test_markdown_tables_have_a_row_per_dtype_and_size(quick_run):
     assert len(rows) == len(document["groups"])  # every (dtype, n, threads, placement) once
     assert "in place (x = leaky_relu(x)), 2 threads:" in text
     header_2_threads = text.split("2 threads:")[1].splitlines()[2]
-    assert header_2_threads.endswith("vs 1 thread |")
+    assert header_2_threads.endswith("vs 1 thread | CPUs together |")
     measured_onednn = any(r["key"] == "onednn" for g in document["groups"] for r in g["implementations"])
     columns = 8 + measured_onednn  # "vs oneDNN" when it was measured
     for row in rows:
-        assert row.count("|") in (columns, columns + 1) and row.split("|")[1].strip() in DTYPES
+        # Threaded tables add "vs 1 thread" and "CPUs together".
+        assert row.count("|") in (columns, columns + 2) and row.split("|")[1].strip() in DTYPES
 
 
 def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch, capsys, tmp_path):
