@@ -240,6 +240,24 @@ PG_INLINE void process_partial(pg_lrelu_dtype dtype, size_t count, const unsigne
     memcpy(dst, buffer, count * size);
 }
 
+/* 128 bytes of input: four vectors loaded and computed before any is
+ * stored (so in place stays correct), a prefetch per 64 bytes. */
+PG_INLINE void run_four_vectors(pg_lrelu_dtype dtype, const unsigned char *from, unsigned char *to,
+                                const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming,
+                                bool prefetch)
+{
+    PG_MAYBE_PREFETCH(prefetch, dtype, from);
+    PG_MAYBE_PREFETCH(prefetch, dtype, from + 64);
+    widened a = process_widened(dtype, load_widened(dtype, from), steps, num_steps, form);
+    widened b = process_widened(dtype, load_widened(dtype, from + 32), steps, num_steps, form);
+    widened c = process_widened(dtype, load_widened(dtype, from + 64), steps, num_steps, form);
+    widened d = process_widened(dtype, load_widened(dtype, from + 96), steps, num_steps, form);
+    store_narrowed(dtype, to, a, streaming);
+    store_narrowed(dtype, to + 32, b, streaming);
+    store_narrowed(dtype, to + 64, c, streaming);
+    store_narrowed(dtype, to + 96, d, streaming);
+}
+
 PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
                         const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming, bool prefetch)
 {
@@ -272,24 +290,25 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
          * vector a step. */
         if (dtype != pg_lrelu_f32) {
             for (; i + 4 * width <= n; i += 4 * width) {
-                const unsigned char *from = src + i * size;
-                unsigned char *to = dst + i * size;
-                PG_MAYBE_PREFETCH(prefetch, dtype, from);
-                PG_MAYBE_PREFETCH(prefetch, dtype, from + 64);
-                widened a = process_widened(dtype, load_widened(dtype, from), steps, num_steps, form);
-                widened b = process_widened(dtype, load_widened(dtype, from + 32), steps, num_steps, form);
-                widened c = process_widened(dtype, load_widened(dtype, from + 64), steps, num_steps, form);
-                widened d = process_widened(dtype, load_widened(dtype, from + 96), steps, num_steps, form);
-                store_narrowed(dtype, to, a, true);
-                store_narrowed(dtype, to + 32, b, true);
-                store_narrowed(dtype, to + 64, c, true);
-                store_narrowed(dtype, to + 96, d, true);
+                run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, true, prefetch);
             }
         }
         for (; i + width <= n; i += width) {
             PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
             widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
             store_narrowed(dtype, dst + i * size, v, true);
+        }
+    }
+    if (src == dst) {
+        /* In place, four vectors a step too.  Measured on the Zen 3 VM,
+         * one thread, C timing, interleaved, medians: f32 at 4e5 elements
+         * 26.7-33.3 us against 28.6-38.9 a step of two vectors, 1e6
+         * 66.0-74.3 against 71.5-80.5, 4e6 441-535 against 490-552; f16
+         * about 3 % faster, bf16 1-6 % (9 pairs at 1e5-4e6).  Out of place
+         * f32 ran 2-5 % slower in 8 of 12 pairs (at the copy's speed
+         * either way), so there it keeps two a step. */
+        for (; i + 4 * width <= n; i += 4 * width) {
+            run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, false, prefetch);
         }
     }
     for (; i + 2 * width <= n; i += 2 * width) {
