@@ -119,14 +119,15 @@ class CpusTogether:
             self.available = False
             return
         alone_rates, together_rates = list(alone), list(together)
-        self.rounds.append({"alone_gb_per_s": [round(v, 3) for v in alone_rates],
-                            "together_gb_per_s": [round(v, 3) for v in together_rates],
-                            "ratio": sum(together_rates) / max(alone_rates)})
+        fastest = max(alone_rates)
+        # A VM may give a CPU no time in a whole phase: that round has no ratio.
+        self.rounds.append({"alone_gb_per_s": alone_rates, "together_gb_per_s": together_rates,
+                            "ratio": sum(together_rates) / fastest if fastest > 0 else None})
 
     def as_json(self) -> Optional[dict]:
-        if not self.rounds:
+        ratios = [r["ratio"] for r in self.rounds if r["ratio"] is not None]
+        if not ratios:
             return None
-        ratios = [r["ratio"] for r in self.rounds]
         return {"cpus": self.cpus, "bytes_per_cpu": self.BYTES_PER_CPU, "phase_ms": self.phase_ms,
                 "median_ratio": statistics.median(ratios), "min_ratio": min(ratios), "max_ratio": max(ratios),
                 "rounds": self.rounds}

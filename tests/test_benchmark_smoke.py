@@ -165,10 +165,14 @@ def test_threaded_groups_measure_what_the_cpus_do_together_in_the_same_rounds(qu
         assert len(together["rounds"]) == group["rounds"]
         for measured in together["rounds"]:
             assert len(measured["alone_gb_per_s"]) == len(measured["together_gb_per_s"]) == len(together["cpus"])
-            assert min(measured["alone_gb_per_s"]) > 0 and min(measured["together_gb_per_s"]) > 0
-            assert measured["ratio"] == pytest.approx(
-                sum(measured["together_gb_per_s"]) / max(measured["alone_gb_per_s"]), rel=1e-3)
-        ratios = [measured["ratio"] for measured in together["rounds"]]
+            # A VM may give a CPU no time in a whole 5 ms phase: rates may be 0.
+            assert min(measured["alone_gb_per_s"]) >= 0 and min(measured["together_gb_per_s"]) >= 0
+            fastest = max(measured["alone_gb_per_s"])
+            if fastest == 0:
+                assert measured["ratio"] is None
+            else:
+                assert measured["ratio"] == pytest.approx(sum(measured["together_gb_per_s"]) / fastest)
+        ratios = [measured["ratio"] for measured in together["rounds"] if measured["ratio"] is not None]
         assert together["median_ratio"] == pytest.approx(statistics.median(ratios))
         assert (together["min_ratio"], together["max_ratio"]) == (min(ratios), max(ratios))
     if len(allowed) < 2:
