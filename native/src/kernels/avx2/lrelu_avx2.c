@@ -299,14 +299,18 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
             store_narrowed(dtype, dst + i * size, v, true);
         }
     }
-    if (src == dst) {
-        /* In place, four vectors a step too.  Measured on the Zen 3 VM,
-         * one thread, C timing, interleaved, medians: f32 at 4e5 elements
-         * 26.7-33.3 us against 28.6-38.9 a step of two vectors, 1e6
-         * 66.0-74.3 against 71.5-80.5, 4e6 441-535 against 490-552; f16
-         * about 3 % faster, bf16 1-6 % (9 pairs at 1e5-4e6).  Out of place
-         * f32 ran 2-5 % slower in 8 of 12 pairs (at the copy's speed
-         * either way), so there it keeps two a step. */
+    if (src == dst && dtype != pg_lrelu_f16) {
+        /* In place, f32 and bf16 take four vectors a step too.  Measured
+         * on the Zen 3 VM, one thread, C timing, interleaved, medians: f32
+         * at 4e5 elements 26.7-33.3 us against 28.6-38.9 a step of two
+         * vectors, 1e6 66.0-74.3 against 71.5-80.5, 4e6 441-535 against
+         * 490-552, from DRAM (3e7, 6.4e7) within 2 % either way; bf16 1-6 %
+         * faster at 1e5-4e6 (9 pairs) and 1-5 % from DRAM (5 of 6 pairs).
+         * f16 gained ~3 % in the caches but ran 2-5 % slower at 3e7 (3
+         * pairs; at 6.4e7 -4 to +2 %, and two benchmark runs put it at
+         * 87-89 % of the in-place limit against 94-96 % before), and out
+         * of place f32 ran 2-5 % slower in 8 of 12 pairs (at the copy's
+         * speed either way): those keep two vectors a step. */
         for (; i + 4 * width <= n; i += 4 * width) {
             run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, false, prefetch);
         }
