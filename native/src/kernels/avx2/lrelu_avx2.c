@@ -307,10 +307,11 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
          * 490-552, from DRAM (3e7, 6.4e7) within 2 % either way; bf16 1-6 %
          * faster at 1e5-4e6 (9 pairs) and 1-5 % from DRAM (5 of 6 pairs).
          * f16 gained ~3 % in the caches but ran 2-5 % slower at 3e7 (3
-         * pairs; at 6.4e7 -4 to +2 %, and two benchmark runs put it at
-         * 87-89 % of the in-place limit against 94-96 % before), and out
-         * of place f32 ran 2-5 % slower in 8 of 12 pairs (at the copy's
-         * speed either way): those keep two vectors a step. */
+         * pairs; at 6.4e7 between 4 % faster and 2 % slower, 5 pairs), and
+         * two benchmark runs put it at 87-89 % of the in-place limit at
+         * 6.4e7 against 94-96 % before; out of place f32 ran 2-5 % slower
+         * in 8 of 12 pairs (at the copy's speed either way).  Those keep
+         * two vectors a step. */
         for (; i + 4 * width <= n; i += 4 * width) {
             run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, false, prefetch);
         }
