@@ -395,6 +395,7 @@ int copy_limit_inplace_threads(copy_limit_method method, void *buf, size_t n_byt
 /* Untimed start of every phase: a vCPU that slept runs slowly for a few
  * milliseconds after it wakes (benchmarks/timing.py measured the ramp). */
 #define TOGETHER_SETTLE_NS 5000000L
+#define TOGETHER_XOR_BYTE 0x5A
 #define PHASE_ALL (-1)
 #define PHASE_EXIT (-2)
 
@@ -425,7 +426,8 @@ static void *together_main(void *arg) {
             return NULL;
         }
         if (thread_runs_in(phase, self->index)) {
-            inplace_one(COPY_LIMIT_RMW_TEMPORAL, self->buf, run->n_bytes, 0);
+            /* A non-zero xor: no compiler can prove the pass does nothing. */
+            inplace_one(COPY_LIMIT_RMW_TEMPORAL, self->buf, run->n_bytes, TOGETHER_XOR_BYTE);
             atomic_fetch_add_explicit(&self->passes, 1, memory_order_relaxed);
             continue;
         }
@@ -478,10 +480,11 @@ static void measure_phase(together_run *run, together_thread *threads, int num_t
     }
 }
 
+#if defined(__linux__)
 int copy_limit_cpus_together(const int *cpus, int num_cpus, size_t n_bytes, long phase_ns, double *alone_gb_per_s,
                              double *together_gb_per_s) {
-    if (cpus == NULL || num_cpus < 1 || num_cpus > MAX_THREADS || n_bytes == 0 || phase_ns <= 0 ||
-        alone_gb_per_s == NULL || together_gb_per_s == NULL) {
+    if (cpus == NULL || num_cpus < 1 || num_cpus > MAX_THREADS || n_bytes == 0 || n_bytes > SIZE_MAX / 2 ||
+        phase_ns <= 0 || alone_gb_per_s == NULL || together_gb_per_s == NULL) {
         return -2;
     }
     for (int i = 0; i < num_cpus; ++i) {
@@ -498,26 +501,28 @@ int copy_limit_cpus_together(const int *cpus, int num_cpus, size_t n_bytes, long
     pthread_t handles[MAX_THREADS];
     int started = 0;
     int result = 0;
+    const size_t buffer_bytes = (n_bytes + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES; /* aligned_alloc wants a multiple */
     for (; started < num_cpus; ++started) {
         together_thread *t = &threads[started];
         atomic_init(&t->passes, 0);
         t->run = &run;
         t->index = started;
-        size_t rounded = (n_bytes + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES; /* aligned_alloc wants a multiple */
-        t->buf = aligned_alloc(LINE_BYTES, rounded);
+        t->buf = aligned_alloc(LINE_BYTES, buffer_bytes);
         if (t->buf == NULL) {
             result = -1;
             break;
         }
         memset(t->buf, 0x5A, n_bytes);
-        pthread_attr_t attributes;
         cpu_set_t one_cpu;
         CPU_ZERO(&one_cpu);
         CPU_SET(cpus[started], &one_cpu);
-        int created = pthread_attr_init(&attributes) == 0 &&
-                      pthread_attr_setaffinity_np(&attributes, sizeof one_cpu, &one_cpu) == 0 &&
+        pthread_attr_t attributes;
+        int created = 0;
+        if (pthread_attr_init(&attributes) == 0) {
+            created = pthread_attr_setaffinity_np(&attributes, sizeof one_cpu, &one_cpu) == 0 &&
                       pthread_create(&handles[started], &attributes, together_main, t) == 0;
-        pthread_attr_destroy(&attributes);
+            pthread_attr_destroy(&attributes);
+        }
         if (!created) { /* e.g. the CPU is outside this process's affinity */
             free(t->buf);
             result = -1;
@@ -540,3 +545,10 @@ int copy_limit_cpus_together(const int *cpus, int num_cpus, size_t n_bytes, long
     pthread_cond_destroy(&run.changed);
     return result;
 }
+#else
+int copy_limit_cpus_together(const int *cpus, int num_cpus, size_t n_bytes, long phase_ns, double *alone_gb_per_s,
+                             double *together_gb_per_s) {
+    (void)cpus, (void)num_cpus, (void)n_bytes, (void)phase_ns, (void)alone_gb_per_s, (void)together_gb_per_s;
+    return -1; /* pinning threads to CPUs is Linux's here */
+}
+#endif

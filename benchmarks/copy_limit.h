@@ -63,16 +63,19 @@ int copy_limit_inplace(copy_limit_method method, void *buf, size_t n_bytes, int 
 int copy_limit_copy_threads(copy_limit_method method, void *dst, const void *src, size_t n_bytes, int num_threads);
 int copy_limit_inplace_threads(copy_limit_method method, void *buf, size_t n_bytes, int xor_byte, int num_threads);
 
-/* What the CPUs deliver together: the ceiling of any thread pool's gain.
- * Two "cores" need not be two cores' worth of work: under a hypervisor a
- * vCPU may share its physical core with another (an SMT sibling, another
- * guest's or the host's work), and then two busy vCPUs do less than twice
- * the work of one.  Measured with this function on the 2-vCPU Zen 3 VM
- * (16 KiB, 20 ms phases): the work of both CPUs together against the
- * faster one alone ranged from 0.82x to 2.37x over 50 rounds in two
- * minutes; below 1x the two vCPUs were taking turns on one core.  A C
- * harness of pygraph's pool on that VM gained 1.00-1.04x from a second
- * thread in some runs and 1.8-1.9x in others, with the same code.
+/* What the CPUs deliver together: an estimate, taken in the same rounds,
+ * of what threads can gain.  Two "cores" need not be two cores' worth of
+ * work: under a hypervisor a vCPU may share its physical core with another
+ * (an SMT sibling, another guest's or the host's work), and then two busy
+ * vCPUs do less than twice the work of one.  Measured with this function
+ * on the 2-vCPU Zen 3 VM (16 KiB, 20 ms phases): the work of both CPUs
+ * together against the faster one alone ranged from 0.82x to 2.37x over
+ * 50 rounds in two minutes; below 1x the two vCPUs were taking turns on
+ * one core.  A C harness of pygraph's pool on that VM gained 1.00-1.04x
+ * from a second thread in some runs and 1.8-1.9x in others, with the same
+ * code.  It is no strict bound: the "alone" phases are as noisy as the
+ * rest (single rounds above 2x on 2 CPUs), and it sees the cores, not the
+ * shared caches.
  *
  * One round: a thread pinned to each of the num_cpus CPUs in `cpus` runs
  * COPY_LIMIT_RMW_TEMPORAL passes over a buffer of n_bytes of its own (in
@@ -83,9 +86,9 @@ int copy_limit_inplace_threads(copy_limit_method method, void *buf, size_t n_byt
  * bytes read + written per nanosecond in the two phases.
  *
  * Returns 0; -1 when the threads, their buffers or their pinning are not
- * available here (e.g. a CPU outside the process's affinity); -2 for a bad
- * argument.  Allocates the buffers and starts the threads for the call;
- * nothing outlives it. */
+ * available here (a CPU outside the process's affinity; not Linux); -2 for
+ * a bad argument; the rates are written only on success.  Allocates the
+ * buffers and starts the threads for the call; nothing outlives it. */
 int copy_limit_cpus_together(const int *cpus, int num_cpus, size_t n_bytes, long phase_ns, double *alone_gb_per_s,
                              double *together_gb_per_s);
 

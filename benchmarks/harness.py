@@ -214,8 +214,10 @@ def measure_group(
                                              phase_ms=QUICK_TOGETHER_PHASE_MS if args.quick else
                                              machine.CpusTogether.PHASE_MS)
 
+    idle_before_measuring = IdleThreads()  # its own: `settle` counts the samples' waits
+
     def each_round() -> None:
-        settle()  # no pool spinning while the CPUs are measured
+        idle_before_measuring()  # no pool spinning while the CPUs are measured
         cpus_together.measure()
 
     stats, calls = interleaved_rounds(

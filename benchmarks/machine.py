@@ -1,6 +1,6 @@
 """What the figures were measured on: CPU, cores, load, pygraph's ISA and
-kernels, library versions; and what the CPUs deliver together, the ceiling
-of any gain from threads (CpusTogether)."""
+kernels, library versions; and what the CPUs deliver together, an
+estimate of what threads can gain (CpusTogether)."""
 
 from __future__ import annotations
 
@@ -86,11 +86,13 @@ class CpusTogether:
     """Measures, round by round, how much in-cache work the first `num_cpus`
     CPUs this process may use do together, against the fastest of them
     alone (copy_limit_cpus_together in copy_limit.h says how, and why a
-    VM's vCPUs may give much less than one CPU's work each).  No thread
-    pool can gain more over one thread than this ratio, so the harness
+    VM's vCPUs may give much less than one CPU's work each).  It is what
+    the machine gave threads while a group was measured, so the harness
     takes it in the same rounds as the threaded samples and reports it next
-    to their speed-up.  Unavailable (measure() does nothing) with fewer than
-    two usable CPUs or where the pinned threads cannot run."""
+    to their speed-up; an estimate, not a bound (its "alone" phases are as
+    noisy as the rest).  With fewer usable CPUs than `num_cpus` it measures
+    those there are; unavailable (measure() does nothing) with fewer than
+    two, or where the pinned threads cannot run."""
 
     BYTES_PER_CPU = 16 * 1024  # in every L1 data cache: the CPU's own work, no memory traffic
     PHASE_MS = 20.0

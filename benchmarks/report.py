@@ -145,8 +145,9 @@ def print_tables(groups: list[dict], out: TextIO) -> None:
                 out.write(f"{'':>10}  {skipped['label']:<54.54} skipped: {skipped['reason']}\n")
             together = group.get("cpus_together")
             if together:
+                measured = sum(r["ratio"] is not None for r in together["rounds"])
                 out.write(f"{'':>10}  CPUs together: {together['median_ratio']:.2f}x the in-cache work of the fastest CPU "
-                          f"alone (median of {len(together['rounds'])} rounds, {together['min_ratio']:.2f}-"
+                          f"alone (median of {measured} rounds, {together['min_ratio']:.2f}-"
                           f"{together['max_ratio']:.2f}x)\n")
     out.write(
         "\nµs/call: median over rounds; ±%: half the interquartile range, relative; GB/s: bytes read + written "
@@ -179,9 +180,8 @@ def summary(groups: list[dict]) -> list[dict]:
                     worst = (vs_torch, group["n"])
             row[f"{key}_min_vs_torch"] = {"ratio": worst[0], "n": worst[1]} if worst else None
             row[f"{key}_min_vs_1_thread"] = _min_speedup_over_one_thread(members, key)
-        worst = row["pygraph_arrays_min_vs_1_thread"]
-        at_worst = next((g for g in members if worst and g["n"] == worst["n"]), None)
-        row["cpus_together_at_min_vs_1_thread"] = cpus_together_ratio(at_worst) if at_worst else None
+        together = [ratio for ratio in map(cpus_together_ratio, members) if ratio is not None]
+        row["cpus_together_range"] = [min(together), max(together)] if together else None
         rows.append(row)
     return rows
 
@@ -201,7 +201,7 @@ def print_summary(rows: list[dict], out: TextIO) -> None:
     out.write("\nSummary (pygraph arrays = cp(x, out=y), func = leaky_relu(x, a, out=y))\n")
     header = (f"{'dtype':<5} {'threads':>7} {'placement':<12} {'of limit @ largest n':>24} "
               f"{'min vs torch (at n)':>34} {'µs @ smallest n':>18} {'min vs 1 thread (at n)':>34} "
-              f"{'CPUs together':>13}")
+              f"{'CPUs together':>15}")
     out.write(header + "\n" + "-" * len(header) + "\n")
     for row in rows:
         def pair(suffix: str, fmt) -> str:
@@ -212,15 +212,15 @@ def print_summary(rows: list[dict], out: TextIO) -> None:
         vs_torch = pair("min_vs_torch", lambda v: f"{v['ratio']:.2f}x ({format_size(v['n'])})")
         small = pair("us_at_smallest", lambda v: f"{v:.2f}")
         scaling = pair("min_vs_1_thread", lambda v: f"{v['ratio']:.2f}x ({format_size(v['n'])})")
-        together = row.get("cpus_together_at_min_vs_1_thread")
+        together = row.get("cpus_together_range")
+        together_text = f"{together[0]:.2f}-{together[1]:.2f}x" if together else ""
         out.write(f"{row['dtype']:<5} {row['threads']:>7} {row['placement']:<12} "
                   f"{of_limit + ' @' + format_size(row['largest_n']):>24} {vs_torch:>34} {small:>18} "
-                  f"{scaling if row['threads'] > 1 else '':>34} "
-                  f"{_fmt_ratio(together) if row['threads'] > 1 else '':>13}\n")
+                  f"{scaling if row['threads'] > 1 else '':>34} {together_text:>15}\n")
     if any(row["threads"] > 1 for row in rows):
-        out.write("CPUs together: the in-cache work all the CPUs did at once / the fastest one's alone, median over "
-                  "the rounds of the smallest \"vs 1 thread\":\nwhat the machine gave threads then (2 CPUs that share "
-                  "nothing: about 2x).\n")
+        out.write("CPUs together: the in-cache work all the CPUs did at once / the fastest one's alone, the least and "
+                  "the greatest median\nof the sizes' groups: what the machine gave threads (2 CPUs that share nothing: "
+                  "about 2x).\n")
 
 
 def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -> None:
@@ -228,8 +228,8 @@ def write_markdown(groups: list[dict], path: str, key: str = "pygraph_arrays") -
     dtype and size for the pygraph implementation `key` (default
     ``cp(x, out=...)``), with its ratios; runs with more than one thread
     also get the speedup over the same call on one thread, measured in the
-    same rounds, and what the CPUs did together in those rounds (the
-    speedup's ceiling)."""
+    same rounds, and what the CPUs did together in those rounds (the scale
+    to read the speedup against)."""
     dtype_order = {name: i for i, name in enumerate(("f32", "bf16", "f16"))}
 
     def median_of(group: dict) -> Optional[float]:

@@ -147,8 +147,8 @@ def test_threaded_groups_measure_their_one_thread_baseline_in_the_same_rounds(qu
 
 def test_threaded_groups_measure_what_the_cpus_do_together_in_the_same_rounds(quick_run):
     """Every threaded group carries one "CPUs together" measurement per
-    round (machine.CpusTogether), and the text, the summary and the
-    Markdown tables report its median."""
+    round (machine.CpusTogether); the text and the Markdown tables report
+    its median, the summary the least and greatest median."""
     document, stdout, _ = quick_run
     allowed = sorted(os.sched_getaffinity(0))
     lines = [line for line in stdout.splitlines() if line.lstrip().startswith("CPUs together:") and line[0] == " "]
@@ -159,6 +159,8 @@ def test_threaded_groups_measure_what_the_cpus_do_together_in_the_same_rounds(qu
         if group["threads"] == 1 or len(allowed) < 2:
             assert together is None
             continue
+        if together is None:
+            continue  # no CPU got time for a pass alone in any round: checked below that this is rare
         assert together["cpus"] == allowed[:group["threads"]]
         assert together["bytes_per_cpu"] == machine.CpusTogether.BYTES_PER_CPU
         assert together["phase_ms"] == harness.QUICK_TOGETHER_PHASE_MS
@@ -177,15 +179,16 @@ def test_threaded_groups_measure_what_the_cpus_do_together_in_the_same_rounds(qu
         assert (together["min_ratio"], together["max_ratio"]) == (min(ratios), max(ratios))
     if len(allowed) < 2:
         return
-    assert len(lines) == len(threaded)  # one line under each threaded group's rows
+    measured = [g for g in threaded if g["cpus_together"] is not None]
+    assert len(measured) >= len(threaded) - 1
+    assert len(lines) == len(measured)  # one line under each measured group's rows
     for row in document["summary"]:
         if row["threads"] == 1:
-            assert row["cpus_together_at_min_vs_1_thread"] is None
+            assert row["cpus_together_range"] is None
             continue
-        worst = row["pygraph_arrays_min_vs_1_thread"]
-        at_worst = next(g for g in threaded if (g["dtype"], g["threads"], g["placement"], g["n"])
-                        == (row["dtype"], row["threads"], row["placement"], worst["n"]))
-        assert row["cpus_together_at_min_vs_1_thread"] == at_worst["cpus_together"]["median_ratio"]
+        medians = [g["cpus_together"]["median_ratio"] for g in measured
+                   if (g["dtype"], g["threads"], g["placement"]) == (row["dtype"], row["threads"], row["placement"])]
+        assert row["cpus_together_range"] == [min(medians), max(medians)]
 
 
 def test_cpus_together_measures_each_cpu_alone_then_all_at_once():
@@ -193,9 +196,15 @@ def test_cpus_together_measures_each_cpu_alone_then_all_at_once():
     if len(allowed) < 2:
         pytest.skip("needs two usable CPUs")
     cpus = copy_ffi.new("int[]", allowed[:2])
-    alone, together = copy_ffi.new("double[2]"), copy_ffi.new("double[2]")
-    assert copy_lib.copy_limit_cpus_together(cpus, 2, 4096, 2_000_000, alone, together) == 0
-    assert min(alone) > 0 and min(together) > 0
+    alone, together = copy_ffi.new("double[2]", [-1.0, -1.0]), copy_ffi.new("double[2]", [-1.0, -1.0])
+    worked = False
+    for _ in range(5):  # a busy VM may give a CPU no time in a whole phase
+        assert copy_lib.copy_limit_cpus_together(cpus, 2, 4096, 5_000_000, alone, together) == 0
+        assert min(alone) >= 0 and min(together) >= 0  # every rate written
+        worked = max(alone) > 0 and sum(together) > 0
+        if worked:
+            break
+    assert worked
 
 
 def test_cpus_together_rejects_what_it_cannot_measure_and_writes_nothing():
@@ -207,6 +216,9 @@ def test_cpus_together_rejects_what_it_cannot_measure_and_writes_nothing():
     assert measure(cpu, 1, 0, 1_000_000, alone, together) == -2
     assert measure(cpu, 1, 4096, 0, alone, together) == -2
     assert measure(cpu, 1, 4096, 1_000_000, copy_ffi.NULL, together) == -2
+    assert measure(cpu, 1, 4096, 1_000_000, alone, copy_ffi.NULL) == -2
+    assert measure(cpu, 257, 4096, 1_000_000, alone, together) == -2  # more CPUs than it measures
+    assert measure(copy_ffi.new("int[]", [1 << 20]), 1, 4096, 1_000_000, alone, together) == -2  # past CPU_SETSIZE
     outside = next(c for c in range(1024) if c not in os.sched_getaffinity(0))
     assert measure(copy_ffi.new("int[]", [outside]), 1, 4096, 1_000_000, alone, together) == -1  # cannot pin there
     assert list(alone) == list(together) == [-1.0, -1.0]
