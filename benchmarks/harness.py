@@ -206,26 +206,25 @@ def measure_group(
     """One set of interleaved rounds over `impls`, then every output check."""
     rounds = rounds_for(w.n, args)
     settle = IdleThreads()
-    cpus_together = None
+    cpus_together = each_round = None
     if threads > 1:
         # What the CPUs give together, in the same rounds as the samples:
         # on a VM it changes from second to second.
         cpus_together = machine.CpusTogether(*impl.load_copy_limit(), threads,
                                              phase_ms=QUICK_TOGETHER_PHASE_MS if args.quick else
                                              machine.CpusTogether.PHASE_MS)
+        idle_before_measuring = IdleThreads()  # its own: `settle` counts the samples' waits
 
-    idle_before_measuring = IdleThreads()  # its own: `settle` counts the samples' waits
-
-    def each_round() -> None:
-        idle_before_measuring()  # no pool spinning while the CPUs are measured
-        cpus_together.measure()
+        def each_round() -> None:
+            if cpus_together.available:
+                idle_before_measuring()  # no pool spinning while the CPUs are measured
+                cpus_together.measure()
 
     stats, calls = interleaved_rounds(
         impls, rounds, int(args.min_sample_us * 1000),
         progress=lambda text: say(f"{w.dtype_name} n={report.format_size(w.n)} {_threads_text(threads)} "
                                   f"{placement}: {text}"),
-        settle=settle, pools_idle_between_samples=threads > 1,
-        each_round=each_round if cpus_together is not None and cpus_together.available else None,
+        settle=settle, pools_idle_between_samples=threads > 1, each_round=each_round,
     )
     records = []
     bytes_per_call = 2 * w.nbytes  # every element read once and written once
