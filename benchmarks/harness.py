@@ -32,7 +32,7 @@ LARGE_SIZE, LARGE_SIZE_ROUNDS = 10_000_000, 9
 FULL_MIN_SAMPLE_US, QUICK_MIN_SAMPLE_US = 200.0, 20.0
 QUICK_TOGETHER_PHASE_MS = 5.0  # machine.CpusTogether's timed phases in a --quick run
 NUMPY_SELECTION_ROUNDS = 3
-JSON_FORMAT = "pygraph-bench/1"
+JSON_FORMAT = "pygraph-bench/2"  # 2: ratios are medians of round ratios (report.paired_ratio)
 PLACEMENT_NAMES = {"out": impl.OUT_OF_PLACE, "in": impl.IN_PLACE,
                    impl.OUT_OF_PLACE: impl.OUT_OF_PLACE, impl.IN_PLACE: impl.IN_PLACE}
 

@@ -71,11 +71,12 @@ def measure(access: impl.PygraphAccess, dtype_name: str, n: int, placement: str,
         reasons = "; ".join(f"{s['key']}: {s['reason']}" for s in skipped + torch_skipped)
         raise RuntimeError(f"{dtype_name} n={n} {placement}: cannot measure ({reasons or 'nothing to run'})")
     stats, _ = timing.interleaved_rounds(torch_impls + pygraph_impls, args.rounds, int(args.min_sample_us * 1000))
-    threaded = stats[impl.FUNCTIONAL_KEY].median_ns
-    alone = stats[report.one_thread_key(impl.FUNCTIONAL_KEY)].median_ns
+    threaded = stats[impl.FUNCTIONAL_KEY]
+    alone = stats[report.one_thread_key(impl.FUNCTIONAL_KEY)]
     return {"dtype": dtype_name, "n": n, "placement": placement,
-            "torch_ns": stats[torch_impls[0].key].median_ns, "pygraph_ns": threaded,
-            "pygraph_1thread_ns": alone, "speedup": alone / threaded}
+            "torch_ns": stats[torch_impls[0].key].median_ns, "pygraph_ns": threaded.median_ns,
+            "pygraph_1thread_ns": alone.median_ns,
+            "speedup": report.paired_ratio(alone.samples_ns, threaded.samples_ns)}
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -89,7 +90,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     original_torch_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     print(f"{args.threads} threads for PyTorch and pygraph; {args.rounds} rounds of samples of "
-          f"≥ {args.min_sample_us:g} µs taking turns; medians in µs per call")
+          f"≥ {args.min_sample_us:g} µs taking turns; medians in µs per call, the speed-up a "
+          f"median of the rounds' ratios")
     print(f"{'dtype':5} {'n':>7} {'placement':12} {'torch':>9} {'pygraph':>9} {'1 thread':>9} {'speed-up':>9}")
     try:
         for dtype_name in args.dtypes:

@@ -2,7 +2,9 @@
 
 A *group* is one (dtype, n, threads, placement) measured in one set of
 interleaved rounds; group records are plain dicts, exactly as written to the
-JSON file.  Ratios come from medians of per-call times:
+JSON file.  Every ratio is a median over the group's rounds of the ratio
+of the two samples taken in that round (paired_ratio), not a ratio of two
+medians:
 
   of limit   limit time / implementation time  (1.00 = as fast as a copy)
   vs PEER    PEER time / pygraph time          (> 1: pygraph is faster)
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from typing import Optional, TextIO
 
 PEERS = ("numpy", "torch", "onednn")
@@ -45,6 +48,23 @@ def limit_record(group: dict) -> Optional[dict]:
     return min(members, key=lambda r: r["median_ns"]) if members else None
 
 
+def paired_ratio(numerator: list[float], denominator: list[float]) -> float:
+    """The median over rounds of numerator's sample / denominator's sample
+    in the same round (two implementations' samples, in round order).  On a shared VM the machine changes phase within a
+    group (whole seconds at half speed), so a group's samples are often two
+    clusters; the median of each record can then come from different
+    clusters, and the ratio of two medians measures the machine.  Two
+    samples of one round were taken moments apart.  In the two full runs at
+    35e9777 (Zen 3 VM), the 72 "vs 1 thread" figures below the pool's
+    threshold, where both sides run the very same code, were 0.59-1.64 as
+    ratios of medians and 0.84-1.08 as medians of round ratios."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
+
+
+def _paired(numerator: dict, denominator: dict) -> float:
+    return paired_ratio(numerator["samples_ns_per_call"], denominator["samples_ns_per_call"])
+
+
 def compute_ratios(group: dict) -> dict:
     limit = limit_record(group)
     peers = {peer_of(r): r for r in group["implementations"] if r["kind"] == "peer"}
@@ -53,12 +73,12 @@ def compute_ratios(group: dict) -> dict:
     for record in group["implementations"]:
         if record["kind"] == "limit":
             continue
-        entry = {"of_limit": limit["median_ns"] / record["median_ns"] if limit else None}
+        entry = {"of_limit": _paired(limit, record) if limit else None}
         if record["kind"] == "pygraph":
-            entry["vs"] = {peer: r["median_ns"] / record["median_ns"] for peer, r in peers.items()}
+            entry["vs"] = {peer: _paired(r, record) for peer, r in peers.items()}
             baseline = by_key.get(one_thread_key(record["key"]))
             if baseline is not None:
-                entry["vs_1_thread"] = baseline["median_ns"] / record["median_ns"]
+                entry["vs_1_thread"] = _paired(baseline, record)
         ratios[record["key"]] = entry
     return ratios
 

@@ -116,6 +116,37 @@ def test_every_group_is_measured_with_every_implementation(quick_run):
             assert set(ratio["vs"]) == expected_peers
 
 
+def round_ratio_median(numerator: dict, denominator: dict) -> float:
+    return statistics.median(a / b for a, b in zip(numerator["samples_ns_per_call"],
+                                                   denominator["samples_ns_per_call"]))
+
+
+def test_ratios_pair_the_samples_of_each_round(quick_run):
+    """"of limit" and "vs PEER" are medians of per-round ratios, computed
+    from the samples the JSON records."""
+    document, _, _ = quick_run
+    for group in document["groups"]:
+        records = {r["key"]: r for r in group["implementations"]}
+        limit = records[group["limit"]["key"]]
+        for key in PYGRAPH_KEYS:
+            ratio = group["ratios"][key]
+            assert ratio["of_limit"] == pytest.approx(round_ratio_median(limit, records[key]))
+            for peer, value in ratio["vs"].items():
+                assert value == pytest.approx(round_ratio_median(records[peer], records[key]))
+
+
+def test_paired_ratio_compares_samples_of_the_same_round():
+    """A machine that slows down between two samples of one round moves
+    one median to the slow cluster and leaves the other: the ratio of
+    medians would say 2.2, the rounds say 1.1."""
+    faster = [1.0, 1.0, 1.0, 2.0, 2.0]
+    slower = [1.1, 1.1, 2.2, 2.2, 2.2]
+    assert statistics.median(slower) / statistics.median(faster) == pytest.approx(2.2)
+    assert report.paired_ratio(slower, faster) == pytest.approx(1.1)
+    with pytest.raises(ValueError):
+        report.paired_ratio(slower, faster[:-1])  # samples of different rounds never pair
+
+
 def test_threaded_groups_measure_their_one_thread_baseline_in_the_same_rounds(quick_run):
     """The "vs 1 thread" figures divide by the same call on one thread,
     sampled round by round with the threaded one, not by another group."""
@@ -132,8 +163,7 @@ def test_threaded_groups_measure_their_one_thread_baseline_in_the_same_rounds(qu
             baseline = records[report.one_thread_key(key)]
             assert len(baseline["samples_ns_per_call"]) == len(records[key]["samples_ns_per_call"])
             assert baseline["check"]["mismatches"] == 0
-            assert group["ratios"][key]["vs_1_thread"] == pytest.approx(
-                baseline["median_ns"] / records[key]["median_ns"])
+            assert group["ratios"][key]["vs_1_thread"] == pytest.approx(round_ratio_median(baseline, records[key]))
     summary = {(row["dtype"], row["threads"], row["placement"]): row for row in document["summary"]}
     for (dtype, threads, placement), row in summary.items():
         worst = row["pygraph_arrays_min_vs_1_thread"]
@@ -527,9 +557,12 @@ def test_next_to_torch_prints_a_row_per_size_and_placement(tmp_path):
     for row in rows:
         times = [float(value) for value in row[3:6]]
         assert all(t > 0 for t in times), row
-        # The speed-up is one thread's time over all threads' (from the
-        # unrounded medians, so only close to the printed times' ratio).
-        assert row[6].endswith("×") and float(row[6][:-1]) == pytest.approx(times[2] / times[1], abs=0.03), row
+        # The speed-up is the median of the rounds' one-thread / all-threads
+        # ratios (report.paired_ratio, tested above): near the quotient of
+        # the printed medians but not equal to it; an inverted ratio would
+        # land near its reciprocal.
+        speedup = float(row[6].removesuffix("×"))
+        assert row[6].endswith("×") and speedup == pytest.approx(times[2] / times[1], rel=0.5), row
 
 
 # ---------------------------------------------------------------------------
