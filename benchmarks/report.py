@@ -172,7 +172,8 @@ def print_tables(groups: list[dict], out: TextIO) -> None:
     out.write(
         "\nµs/call: median over rounds; ±%: half the interquartile range, relative; GB/s: bytes read + written "
         "per call / time;\nof limit: limit time / this time; vs PEER: the peer's time / pygraph's time "
-        "(> 1 means pygraph is faster);\ncheck: output bits compared with pygraph's (limits: with the input).\n"
+        "(> 1 means pygraph is faster);\nratios: the median over rounds of the two samples' ratio in each round "
+        "(not the quotient of the µs/call columns);\ncheck: output bits compared with pygraph's (limits: with the input).\n"
     )
 
 
