@@ -24,9 +24,14 @@ static int64_t clock_ns = 1000 * MS;
  * 1 us each (alone, the call would take NUM_CHUNKS us) and everything
  * was done `total_ns` after the start; publishing took 0.5 us.  Returns
  * the account's answer. */
-static int64_t book(pg_pool_account *account, size_t ran, int64_t total_ns)
+static int64_t book(pg_pool_account *account, size_t ran, int64_t total_ns);
+
+/* The same for a call of `pace`'s shape whose caller ran its chunks at
+ * `chunk_ns` each. */
+static int64_t book_shaped(pg_pool_account *account, pg_shape_pace *pace, int64_t chunk_ns, size_t ran,
+                           int64_t total_ns)
 {
-    const int64_t publish_ns = 500, chunk_ns = 1000;
+    const int64_t publish_ns = 500;
     pg_pooled_call call = {
         .started = clock_ns,
         .begun = clock_ns + publish_ns,
@@ -34,12 +39,18 @@ static int64_t book(pg_pool_account *account, size_t ran, int64_t total_ns)
         .finished = clock_ns + total_ns,
         .ran = ran,
         .num_chunks = NUM_CHUNKS,
+        .pace = pace,
     };
     if (call.finished < call.own_done) {
         call.finished = call.own_done;
     }
     clock_ns = call.finished;
     return pg_pool_account_settle(account, &call);
+}
+
+static int64_t book(pg_pool_account *account, size_t ran, int64_t total_ns)
+{
+    return book_shaped(account, NULL, 1000, ran, total_ns);
 }
 
 /* How long the back-off that book() returned lasts from now (0: none). */
@@ -195,6 +206,140 @@ static void test_huge_chunk_counts_do_not_overflow(void)
                     (long long)account.credit_ns, PG_CREDIT_MAX_NS);
 }
 
+/* ---- probes: the caller's pace against its pace alone ----------------- */
+
+#define SHAPE 42
+
+/* A call on a VM whose two vCPUs take turns on one core: the worker ran
+ * half the chunks, and the caller's ran at 2 us each instead of 1, so the
+ * call took 16.5 us, 0.5 us more than running alone.  The caller's pace
+ * says alone would take 32. */
+static int64_t book_taking_turns(pg_pool_account *account, pg_shape_pace *pace)
+{
+    return book_shaped(account, pace, 2000, NUM_CHUNKS / 2, 16500);
+}
+
+/* Runs a whole probe of `pace`'s shape, its timed call taking `alone_ns`,
+ * starting when it is due; returns false if it never was. */
+static bool probe(pg_shape_pace *pace, int64_t alone_ns)
+{
+    if (pg_pool_account_probe_step(pace, clock_ns) != PG_PROBE_WARM) {
+        return false;
+    }
+    pg_pool_account_probe_warmed(pace);
+    clock_ns += alone_ns;
+    if (pg_pool_account_probe_step(pace, clock_ns) != PG_PROBE_TIMED) {
+        return false;
+    }
+    pg_pool_account_probed(pace, clock_ns, clock_ns + alone_ns, NUM_CHUNKS);
+    clock_ns += alone_ns;
+    return true;
+}
+
+/* A probe is due after PG_PROBE_MIN_CALLS pooled calls of its shape and
+ * PG_PROBE_INTERVAL_NS after the previous one; its first call warms, its
+ * second is timed, whatever the clock says. */
+static void test_probes_come_after_enough_calls_and_time(void)
+{
+    pg_pool_account account = {0};
+    pg_shape_pace *pace = pg_pool_account_shape(&account, SHAPE);
+    CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns) == PG_PROBE_NONE, "a new shape is probed at once");
+    for (int i = 1; i < PG_PROBE_MIN_CALLS; ++i) {
+        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+        CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns) == PG_PROBE_NONE, "probed after %d calls", i);
+    }
+    book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+    CHECK_EXPLAINED(probe(pace, 16000), "no probe after %d calls", PG_PROBE_MIN_CALLS);
+    CHECK_EXPLAINED(pace->num_slowdowns == 1 && pace->slowdowns[0] == 1.0, "%d probes, slowdown %g",
+                    pace->num_slowdowns, pace->slowdowns[0]);
+
+    /* The count again, then the interval. */
+    for (int i = 0; i < PG_PROBE_MIN_CALLS; ++i) {
+        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+    }
+    CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns) == PG_PROBE_NONE,
+                    "probed again %lld ns after the last", (long long)(clock_ns - pace->probed_at));
+    clock_ns = pace->probed_at + PG_PROBE_INTERVAL_NS;
+    CHECK_EXPLAINED(probe(pace, 16000), "no probe %d ns after the last", PG_PROBE_INTERVAL_NS);
+
+    /* A probe given up waits as long as one that ran. */
+    for (int i = 0; i < PG_PROBE_MIN_CALLS; ++i) {
+        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+    }
+    clock_ns += PG_PROBE_INTERVAL_NS;
+    pg_pool_account_probe_given_up(pace, clock_ns);
+    CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns + PG_PROBE_INTERVAL_NS) == PG_PROBE_NONE,
+                    "a given-up probe came back before %d more calls", PG_PROBE_MIN_CALLS);
+}
+
+/* Where the worker slows the caller as much as it helps, the pool loses
+ * the cost of pooling on every call; the caller's pace alone never shows
+ * it, two probes do, and the account backs off. */
+static void test_probes_reveal_a_worker_that_slows_the_caller(void)
+{
+    pg_pool_account account = {0};
+    for (int i = 0; i < 10000; ++i) {
+        CHECK_EXPLAINED(book_taking_turns(&account, NULL) == 0, "backed off without probes at call %d", i);
+    }
+    account = (pg_pool_account){0};
+    pg_shape_pace *pace = pg_pool_account_shape(&account, SHAPE);
+    int probes = 0;
+    int64_t until = 0;
+    for (int i = 0; i < 100000 && until == 0; ++i) {
+        if (pg_pool_account_probe_step(pace, clock_ns) != PG_PROBE_NONE) {
+            CHECK(probe(pace, 16000));
+            probes += 1;
+            continue;
+        }
+        until = book_taking_turns(&account, pace);
+        if (probes < 2) {
+            CHECK_EXPLAINED(until == 0, "backed off after %d probe(s)", probes);
+        }
+        if (pace->pooled_since_probe >= PG_PROBE_MIN_CALLS) {
+            clock_ns += PG_PROBE_INTERVAL_NS; /* the next probe is due now, not thousands of calls later */
+        }
+    }
+    CHECK_EXPLAINED(until != 0, "%d probes, and the pool never backed off", probes);
+    CHECK_EXPLAINED(pg_shape_pace_slowdown(pace) == 2.0, "slowdown %g, wanted 2", pg_shape_pace_slowdown(pace));
+}
+
+/* The smaller of the latest two probes counts, and never less than 1: a
+ * probe that met a stall while timing the caller alone cannot make the
+ * pool look better than the caller's pace says. */
+static void test_slowdown_is_the_smaller_of_two_probes_and_at_least_one(void)
+{
+    pg_shape_pace pace = {.shape = SHAPE, .pooled_ns_per_chunk = 2000};
+    CHECK(pg_shape_pace_slowdown(NULL) == 1.0);
+    pg_pool_account_probed(&pace, 0, 16000, NUM_CHUNKS); /* alone at 1000 per chunk: 2x */
+    CHECK_EXPLAINED(pg_shape_pace_slowdown(&pace) == 1.0, "one probe made slowdown %g",
+                    pg_shape_pace_slowdown(&pace));
+    pg_pool_account_probed(&pace, 0, 500 * NUM_CHUNKS, NUM_CHUNKS); /* 4x */
+    CHECK_EXPLAINED(pg_shape_pace_slowdown(&pace) == 2.0, "probes of 2x and 4x: %g", pg_shape_pace_slowdown(&pace));
+    pg_pool_account_probed(&pace, 0, 4000 * NUM_CHUNKS, NUM_CHUNKS); /* alone slower: 0.5x */
+    CHECK_EXPLAINED(pg_shape_pace_slowdown(&pace) == 1.0, "probes of 4x and 0.5x: %g",
+                    pg_shape_pace_slowdown(&pace));
+}
+
+/* PG_PROBE_SHAPES shapes are kept; a new one replaces the least recently
+ * used, afresh. */
+static void test_the_least_recently_used_shape_gives_way(void)
+{
+    pg_pool_account account = {0};
+    pg_shape_pace *first = pg_pool_account_shape(&account, 1);
+    first->pooled_since_probe = 7;
+    for (uint64_t shape = 2; shape <= PG_PROBE_SHAPES; ++shape) {
+        pg_pool_account_shape(&account, shape);
+    }
+    CHECK(pg_pool_account_shape(&account, 1) == first && first->pooled_since_probe == 7);
+    pg_shape_pace *newcomer = pg_pool_account_shape(&account, PG_PROBE_SHAPES + 1); /* replaces 2 */
+    CHECK(newcomer != first && newcomer->shape == PG_PROBE_SHAPES + 1 && newcomer->pooled_since_probe == 0);
+    for (uint64_t shape = 3; shape <= PG_PROBE_SHAPES; ++shape) {
+        CHECK_EXPLAINED(pg_pool_account_shape(&account, shape)->shape == shape, "shape %llu lost",
+                        (unsigned long long)shape);
+    }
+    CHECK(pg_pool_account_shape(&account, 1) == first && first->pooled_since_probe == 7);
+}
+
 int main(void)
 {
     test_calls_that_save_never_back_off();
@@ -203,5 +348,9 @@ int main(void)
     test_back_offs_double_until_the_pool_recovers();
     test_a_call_without_the_callers_pace_is_not_booked();
     test_huge_chunk_counts_do_not_overflow();
+    test_probes_come_after_enough_calls_and_time();
+    test_probes_reveal_a_worker_that_slows_the_caller();
+    test_slowdown_is_the_smaller_of_two_probes_and_at_least_one();
+    test_the_least_recently_used_shape_gives_way();
     return tu_finish("test_pool_account");
 }

@@ -39,12 +39,33 @@ static int64_t now_ns(void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+/* How the workers behave in a call. */
+typedef enum workers_kind {
+    WORKERS_HELP,
+    WORKERS_STALL, /* sleep STALL_NS in every chunk */
+    WORKERS_SLOW,  /* while a worker runs a chunk, every chunk takes SHARED_CHUNK_WORK_NS */
+} workers_kind;
+
+/* A VM whose two vCPUs take turns on one core: while both work, each chunk
+ * takes 2.5 times as long, so two threads take longer than one. */
+#define SHARED_CHUNK_WORK_NS (CHUNK_WORK_NS * 5 / 2)
+
+/* Chunks that WORKERS_SLOW workers are running. */
+static _Atomic int chunks_on_workers;
+
 typedef struct call_state {
     pthread_t caller;
-    bool stalling_workers;
+    workers_kind workers;
     _Atomic int runs[NUM_CHUNKS];  /* how often each chunk ran in this call */
     _Atomic size_t worker_chunks; /* chunks run by a thread other than the caller */
 } call_state;
+
+static void busy_for(int64_t ns)
+{
+    int64_t until = now_ns() + ns;
+    while (now_ns() < until) {
+    }
+}
 
 static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 {
@@ -55,23 +76,31 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
     }
     if (on_worker) {
         atomic_fetch_add(&state->worker_chunks, num_chunks);
-        if (state->stalling_workers) {
+        if (state->workers == WORKERS_STALL) {
             struct timespec stall = {.tv_sec = 0, .tv_nsec = STALL_NS};
             nanosleep(&stall, NULL);
             return;
         }
+        if (state->workers == WORKERS_SLOW) {
+            atomic_fetch_add(&chunks_on_workers, 1);
+            busy_for((int64_t)num_chunks * SHARED_CHUNK_WORK_NS);
+            atomic_fetch_sub(&chunks_on_workers, 1);
+            return;
+        }
     }
-    int64_t until = now_ns() + (int64_t)num_chunks * CHUNK_WORK_NS;
-    while (now_ns() < until) {
+    for (size_t i = 0; i < num_chunks; ++i) {
+        bool shared = state->workers == WORKERS_SLOW && atomic_load(&chunks_on_workers) > 0;
+        busy_for(shared ? SHARED_CHUNK_WORK_NS : CHUNK_WORK_NS);
     }
 }
 
-/* One two-thread call; true when a worker ran any of its chunks.  Every
- * chunk must run exactly once, whoever runs it. */
-static bool call_with_two_threads(bool stalling_workers)
+/* One two-thread call of job shape `shape` (0: none, never probed); true
+ * when a worker ran any of its chunks.  Every chunk must run exactly once,
+ * whoever runs it. */
+static bool call_with_two_threads(workers_kind workers, uint64_t shape)
 {
-    call_state state = {.caller = pthread_self(), .stalling_workers = stalling_workers};
-    pg_parallel_for(NUM_CHUNKS, 2, run_chunks, &state);
+    call_state state = {.caller = pthread_self(), .workers = workers};
+    pg_parallel_for(NUM_CHUNKS, 2, shape, run_chunks, &state);
     for (int chunk = 0; chunk < NUM_CHUNKS; ++chunk) {
         int runs = atomic_load(&state.runs[chunk]);
         CHECK_EXPLAINED(runs == 1, "chunk %d ran %d times", chunk, runs);
@@ -90,7 +119,7 @@ static void test_a_stalling_worker_is_left_alone(void)
     const int calls = 300;
     int helped = 0;
     for (int i = 0; i < calls; ++i) {
-        helped += call_with_two_threads(true);
+        helped += call_with_two_threads(WORKERS_STALL, 0);
     }
     CHECK_EXPLAINED(helped <= calls / 6, "a worker that stalled in every chunk still joined %d of %d calls",
                     helped, calls);
@@ -104,9 +133,40 @@ static void test_the_pool_comes_back_after_backing_off(void)
     int64_t deadline = now_ns() + 3000000000LL;
     bool helped = false;
     while (!helped && now_ns() < deadline) {
-        helped = call_with_two_threads(false);
+        helped = call_with_two_threads(WORKERS_HELP, 0);
     }
     CHECK_EXPLAINED(helped, "no worker joined a call within 3 s of the stalls ending");
+}
+
+/* A worker that slows the caller as much as it helps (and a little more)
+ * leaves the pooled call slower than running alone, and the caller's own
+ * pace would say the pool saves half: the pool's probes, which time a call
+ * alone now and then (pool_account.h), must find it out.  Of 1000 calls of
+ * ~1 ms the probes need 2 x PG_PROBE_MIN_CALLS pooled calls and two probes
+ * of two calls each before the account knows; after that the worker joins
+ * a call only at the end of each back-off.  Without probes it joined all
+ * of them (checked). */
+static void test_a_worker_that_slows_the_caller_is_left_alone(void)
+{
+    const int calls = 1000;
+    int helped = 0;
+    for (int i = 0; i < calls; ++i) {
+        helped += call_with_two_threads(WORKERS_SLOW, 1);
+    }
+    CHECK_EXPLAINED(helped <= calls / 2, "a worker that slowed the caller joined %d of %d calls", helped, calls);
+}
+
+/* Probes cost a pool that helps two calls alone now and then, no more.
+ * The margin is wide (two thirds): on a busy 2-CPU machine a worker may
+ * also stall for real. */
+static void test_probes_leave_a_worker_that_helps_in_the_calls(void)
+{
+    const int calls = 300;
+    int helped = 0;
+    for (int i = 0; i < calls; ++i) {
+        helped += call_with_two_threads(WORKERS_HELP, 2);
+    }
+    CHECK_EXPLAINED(helped >= calls * 2 / 3, "a worker that helped joined only %d of %d calls", helped, calls);
 }
 
 int main(void)
@@ -118,5 +178,7 @@ int main(void)
     }
     test_a_stalling_worker_is_left_alone();
     test_the_pool_comes_back_after_backing_off();
+    test_probes_leave_a_worker_that_helps_in_the_calls();
+    test_a_worker_that_slows_the_caller_is_left_alone();
     return tu_finish("test_threadpool");
 }

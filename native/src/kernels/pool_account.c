@@ -17,6 +17,68 @@ static int64_t back_off(pg_pool_account *account, int64_t now)
     return now + account->backoff_ns;
 }
 
+pg_shape_pace *pg_pool_account_shape(pg_pool_account *account, uint64_t shape)
+{
+    account->lookups += 1;
+    pg_shape_pace *oldest = &account->shapes[0];
+    for (int i = 0; i < PG_PROBE_SHAPES; ++i) {
+        pg_shape_pace *pace = &account->shapes[i];
+        if (pace->shape == shape) {
+            pace->last_use = account->lookups;
+            return pace;
+        }
+        if (pace->last_use < oldest->last_use) {
+            oldest = pace; /* free slots have last_use 0 */
+        }
+    }
+    *oldest = (pg_shape_pace){.shape = shape, .last_use = account->lookups};
+    return oldest;
+}
+
+pg_probe_step pg_pool_account_probe_step(const pg_shape_pace *pace, int64_t now)
+{
+    if (pace->warmed) {
+        return PG_PROBE_TIMED;
+    }
+    bool due = pace->pooled_ns_per_chunk > 0 && pace->pooled_since_probe >= PG_PROBE_MIN_CALLS &&
+               (pace->probed_at == 0 || now - pace->probed_at >= PG_PROBE_INTERVAL_NS);
+    return due ? PG_PROBE_WARM : PG_PROBE_NONE;
+}
+
+void pg_pool_account_probe_warmed(pg_shape_pace *pace)
+{
+    pace->warmed = true;
+}
+
+void pg_pool_account_probed(pg_shape_pace *pace, int64_t started, int64_t finished, size_t num_chunks)
+{
+    double alone_ns_per_chunk = (double)(finished - started) / (double)num_chunks;
+    if (alone_ns_per_chunk > 0) {
+        pace->slowdowns[1] = pace->slowdowns[0];
+        pace->slowdowns[0] = pace->pooled_ns_per_chunk / alone_ns_per_chunk;
+        if (pace->num_slowdowns < 2) {
+            pace->num_slowdowns += 1;
+        }
+    }
+    pg_pool_account_probe_given_up(pace, finished);
+}
+
+void pg_pool_account_probe_given_up(pg_shape_pace *pace, int64_t now)
+{
+    pace->warmed = false;
+    pace->pooled_since_probe = 0;
+    pace->probed_at = now;
+}
+
+double pg_shape_pace_slowdown(const pg_shape_pace *pace)
+{
+    if (pace == NULL || pace->num_slowdowns < 2) {
+        return 1.0;
+    }
+    double least = pace->slowdowns[0] < pace->slowdowns[1] ? pace->slowdowns[0] : pace->slowdowns[1];
+    return least > 1.0 ? least : 1.0;
+}
+
 int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *call)
 {
     if (call->ran == call->num_chunks) {
@@ -30,7 +92,14 @@ int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *c
         return 0; /* the caller lost its CPU before its first chunk: no pace to go by */
     }
     /* In double: a pace times ~2^32 chunks overflows int64 nanoseconds. */
-    double alone_ns = (double)(call->own_done - call->begun) * (double)call->num_chunks / (double)call->ran;
+    double own_ns_per_chunk = (double)(call->own_done - call->begun) / (double)call->ran;
+    if (call->pace != NULL) {
+        call->pace->pooled_ns_per_chunk = own_ns_per_chunk;
+        if (call->pace->pooled_since_probe < UINT32_MAX) {
+            call->pace->pooled_since_probe += 1;
+        }
+    }
+    double alone_ns = own_ns_per_chunk * (double)call->num_chunks / pg_shape_pace_slowdown(call->pace);
     double credit = (double)account->credit_ns + alone_ns - (double)(call->finished - call->started);
     if (credit > (double)PG_CREDIT_MAX_NS) {
         credit = (double)PG_CREDIT_MAX_NS;

@@ -32,6 +32,42 @@
  * calling thread alone and the pool tries the workers again at longer and
  * longer intervals.
  *
+ * The caller's own pace stands for running alone only while the workers
+ * leave it alone.  On a VM whose two vCPUs sometimes take turns on one core
+ * they do not: a worker's chunks then slow the caller's as much as they
+ * help, the pooled call takes as long as running alone plus the pool's
+ * costs, and the caller's slowed pace tells the account it saved.  In the
+ * benchmark on the Zen 3 VM (f32 in place, 1e5 elements), for six rounds
+ * in a row two threads took 9.9-13.5 us against one thread's 7.7-11.0 in
+ * the same rounds.
+ *
+ * So the pool now and then runs a call of a job shape alone with its
+ * workers asleep, and times it: a probe (two calls of the shape: the first
+ * warms the caches for the data the workers' chunks touched, the second is
+ * timed).  The caller's pace in the latest pooled call of that shape over
+ * its pace alone is the shape's slowdown, and the account divides the pace
+ * by it before it estimates running alone.  The smaller of the latest two
+ * probes counts, at least 1: one probe that met a stall cannot make the
+ * pool back off, and the estimate is never more generous to the pool than
+ * the caller's pace.  A probe is due after PG_PROBE_MIN_CALLS pooled calls
+ * of the shape and PG_PROBE_INTERVAL_NS since its last: in cache the
+ * interval rules (two calls alone every 10 ms forgo ~10 us at 1e5
+ * elements, 0.1 %), at DRAM sizes the count (two calls in 130 run alone,
+ * each ~1.3x as long as pooled there: ~0.5 %).  The account keeps
+ * PG_PROBE_SHAPES shapes, the least recently used giving way; a workload
+ * of more shapes than that goes unprobed, as before.
+ *
+ * Measured on the Zen 3 VM with a C driver of the pool and the AVX2
+ * kernels (batches of 200 calls on two threads, then 200 alone, for
+ * 30 s; f32 in place, 1e5 elements): the probes' slowdowns had a median
+ * of 1.07 and a 90th percentile of 1.40; in the batches where two threads
+ * were slower than one, a median of 1.33.  Alternating processes with and
+ * without probes (10 x 3 s each), batches in which two threads ran below
+ * 0.9x of one fell from 4.5 % to 2.9 % of them for that job, and from
+ * 0.21 % to 0.04 % for bf16 out of place on random bits; the mean times
+ * moved by under 1 %, within the VM's noise.  A modest gain: the state is
+ * rare, and a slowdown shows only part of it.
+ *
  * Pure bookkeeping: no clock, no atomics, no locks; the pool calls it under
  * its call lock with the times it read.
  */
@@ -52,12 +88,63 @@
 #define PG_BACKOFF_MIN_NS 1000000
 #define PG_BACKOFF_MAX_NS 256000000
 
+/* Job shapes the account follows; pooled calls of a shape between two
+ * probes, and the least time between them. */
+#define PG_PROBE_SHAPES 4
+#define PG_PROBE_MIN_CALLS 128
+#define PG_PROBE_INTERVAL_NS 10000000
+
+/* One job shape: how the caller's pace in pooled calls compares with its
+ * pace alone. */
+typedef struct pg_shape_pace {
+    uint64_t shape;              /* the caller's key for jobs that take the same time; 0: a free slot */
+    uint64_t last_use;           /* the account's count of lookups at this shape's latest */
+    double pooled_ns_per_chunk;  /* the caller's own chunks in the latest pooled call (0: none yet) */
+    double slowdowns[2];         /* the latest two probes: pooled pace / alone pace */
+    int num_slowdowns;           /* how many of slowdowns[] are set */
+    uint32_t pooled_since_probe; /* pooled calls since the latest probe */
+    int64_t probed_at;           /* when the latest probe ended or was given up (0: never) */
+    bool warmed;                 /* the probe's first call ran alone: the next one is timed */
+} pg_shape_pace;
+
 typedef struct pg_pool_account {
     int64_t credit_ns;  /* time saved by the latest calls (negative: lost) */
     int64_t backoff_ns; /* the latest back-off's length (0: none yet) */
     bool recovered;     /* the calls since that back-off saved PG_DEBT_MAX_NS */
     int misses;         /* pooled calls in a row that no worker helped */
+    uint64_t lookups;   /* of shapes, for choosing the least recently used */
+    pg_shape_pace shapes[PG_PROBE_SHAPES];
 } pg_pool_account;
+
+/* What a call of a shape does about probing. */
+typedef enum pg_probe_step {
+    PG_PROBE_NONE,  /* run pooled */
+    PG_PROBE_WARM,  /* run alone, untimed: the probe's first call */
+    PG_PROBE_TIMED, /* run alone with the workers asleep, timed: pg_pool_account_probed */
+} pg_probe_step;
+
+/* The account's record of `shape` (never 0), made afresh in the least
+ * recently used slot if it has none. */
+pg_shape_pace *pg_pool_account_shape(pg_pool_account *account, uint64_t shape);
+
+/* What the next call of `pace`'s shape, starting at `now`, does. */
+pg_probe_step pg_pool_account_probe_step(const pg_shape_pace *pace, int64_t now);
+
+/* The probe's first call ran alone. */
+void pg_pool_account_probe_warmed(pg_shape_pace *pace);
+
+/* The probe's timed call of `num_chunks` chunks ran alone from `started` to
+ * `finished`; num_chunks > 0. */
+void pg_pool_account_probed(pg_shape_pace *pace, int64_t started, int64_t finished, size_t num_chunks);
+
+/* The probe was given up at `now` (the workers did not go to sleep in
+ * time); the next comes a whole interval later. */
+void pg_pool_account_probe_given_up(pg_shape_pace *pace, int64_t now);
+
+/* The divisor of the caller's pace for `pace`'s shape: the smaller of the
+ * latest two probes' slowdowns, at least 1; 1 before two probes (and for
+ * NULL: no shape). */
+double pg_shape_pace_slowdown(const pg_shape_pace *pace);
 
 /* One pooled call, timed by the caller (nanoseconds, one clock). */
 typedef struct pg_pooled_call {
@@ -67,6 +154,7 @@ typedef struct pg_pooled_call {
     int64_t finished;  /* every chunk had finished */
     size_t ran;        /* chunks the caller ran */
     size_t num_chunks; /* chunks in the call */
+    pg_shape_pace *pace; /* the call's shape (NULL: none): its slowdown applies, its pace is kept */
 } pg_pooled_call;
 
 /* Books `call`; returns when the back-off it starts ends (calls before that

@@ -26,9 +26,11 @@
  * a worker's vCPU barely ran).  A worker that never gets a CPU in time
  * makes every call pay for publishing a job nobody helps with.  So each
  * pooled call is booked in an account (pool_account.h), which makes calls
- * run alone for a while when the workers cost more than they save.  The
- * account costs three clock reads per pooled call (four when the caller
- * waits), and one per call while backing off.
+ * run alone for a while when the workers cost more than they save, and
+ * which now and then has a call run alone with the workers asleep, to
+ * learn how much the workers slow the caller.  The account costs three
+ * clock reads per pooled call (four when the caller waits), and one per
+ * call while backing off.
  * Lock order: call_lock, then lock.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
@@ -63,6 +65,10 @@
  * for the last running chunks before sleeping. */
 #define PG_WORKER_SPIN_NS 100000
 #define PG_CALLER_SPIN_NS 200000
+/* How long a probe waits for the workers to go to sleep before it gives up
+ * (pool_account.h): a running worker takes a few microseconds; one that
+ * has lost its CPU would keep the call waiting. */
+#define PG_REST_WAIT_NS 50000
 
 /* ---- the thread-count setting ------------------------------------------ */
 
@@ -150,6 +156,7 @@ typedef struct pool {
      * mutex the caller held would cost the call a kernel wake-up. */
     _Alignas(64) _Atomic bool stopping;      /* == shut_down */
     _Atomic bool spinning_pays; /* false when there are fewer CPUs than threads */
+    _Atomic bool resting;       /* a probe wants the workers asleep: stop spinning */
     _Atomic uint32_t job_sequence;
     _Atomic(pg_chunk_fn *) job_run;
     _Atomic(void *) job_context;
@@ -309,7 +316,8 @@ static bool spin_for_job(uint32_t seen)
         if (atomic_load_explicit(&p->job_sequence, memory_order_relaxed) != seen) {
             return true;
         }
-        if (atomic_load_explicit(&p->stopping, memory_order_relaxed)) {
+        if (atomic_load_explicit(&p->stopping, memory_order_relaxed) ||
+            atomic_load_explicit(&p->resting, memory_order_relaxed)) {
             return false;
         }
         PG_CPU_RELAX();
@@ -426,6 +434,7 @@ static void reset_in_child(void)
     uint32_t sequence = atomic_load_explicit(&p->job_sequence, memory_order_relaxed);
     atomic_store_explicit(&p->job_sequence, sequence + sequence % 2, memory_order_relaxed);
     atomic_store_explicit(&p->caller_sleeping, false, memory_order_relaxed);
+    atomic_store_explicit(&p->resting, false, memory_order_relaxed); /* a probe's, cut short by the fork */
     p->account = (pg_pool_account){0}; /* the child's CPUs are not its parent's */
     atomic_store_explicit(&p->alone_until_ns, 0, memory_order_relaxed);
 }
@@ -541,7 +550,59 @@ static bool wait_for_chunks(size_t expected, int64_t now)
     return true;
 }
 
-void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context)
+/* Sends spinning workers to sleep and waits until all are asleep (a probe
+ * times the caller alone: on a VM whose vCPUs take turns on one core, a
+ * spinning worker slows it as much as a working one).  False when they
+ * were not within PG_REST_WAIT_NS.  Called with call_lock held: no job is
+ * published meanwhile, so a sleeping worker stays asleep; one still on its
+ * way out of a wake-up counts as asleep, and goes back to sleep at once
+ * while `resting` stays set (the caller clears it after its timed call). */
+static bool rest_workers(pool *p)
+{
+    atomic_store_explicit(&p->resting, true, memory_order_relaxed);
+    int64_t deadline = monotonic_ns() + PG_REST_WAIT_NS;
+    bool all_asleep = false;
+    for (unsigned i = 1;; ++i) {
+        pthread_mutex_lock(&p->lock);
+        all_asleep = p->sleeping >= p->num_workers;
+        pthread_mutex_unlock(&p->lock);
+        if (all_asleep) {
+            break;
+        }
+        PG_CPU_RELAX();
+        if (i % 16 == 0) {
+            sched_yield(); /* a worker on this CPU needs it to go to sleep */
+            if (monotonic_ns() > deadline) {
+                break;
+            }
+        }
+    }
+    return all_asleep;
+}
+
+/* A probe's call of `pace`'s shape (pool_account.h), run alone: the first
+ * warms the caches and sends the workers to sleep, the second is timed
+ * with them asleep. */
+static void run_probe_call(pool *p, pg_shape_pace *pace, pg_probe_step step, size_t num_chunks, pg_chunk_fn *run,
+                           void *context)
+{
+    bool rested = rest_workers(p);
+    if (step == PG_PROBE_WARM || !rested) {
+        run(context, 0, num_chunks);
+        if (!rested) {
+            pg_pool_account_probe_given_up(pace, monotonic_ns());
+        } else {
+            pg_pool_account_probe_warmed(pace);
+        }
+    } else {
+        const int64_t started = monotonic_ns();
+        run(context, 0, num_chunks);
+        pg_pool_account_probed(pace, started, monotonic_ns(), num_chunks);
+    }
+    atomic_store_explicit(&p->resting, false, memory_order_relaxed);
+}
+
+void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chunk_fn *run, void *context)
 {
     pool *p = &the_pool;
     if (num_chunks <= 1 || max_threads <= 1 || num_chunks > 0xFFFFFFFFu) {
@@ -561,6 +622,13 @@ void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void 
     }
     if (pthread_mutex_trylock(&p->call_lock) != 0) {
         goto alone; /* another call owns the pool: never wait for it */
+    }
+    pg_shape_pace *pace = shape != 0 ? pg_pool_account_shape(&p->account, shape) : NULL;
+    pg_probe_step probe = pace != NULL ? pg_pool_account_probe_step(pace, started) : PG_PROBE_NONE;
+    if (probe != PG_PROBE_NONE) {
+        run_probe_call(p, pace, probe, num_chunks, run, context);
+        pthread_mutex_unlock(&p->call_lock);
+        return;
     }
     pthread_mutex_lock(&p->lock);
     if (!p->shut_down) {
@@ -621,7 +689,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void 
     const int64_t own_done = monotonic_ns();
     const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? monotonic_ns() : own_done;
     const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .finished = finished,
-                                 .ran = ran, .num_chunks = num_chunks};
+                                 .ran = ran, .num_chunks = num_chunks, .pace = pace};
     int64_t alone_until = pg_pool_account_settle(&p->account, &call);
     if (alone_until != 0) {
         atomic_store_explicit(&p->alone_until_ns, alone_until, memory_order_relaxed);

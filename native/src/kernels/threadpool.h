@@ -13,6 +13,7 @@
 #define PYGRAPH_KERNELS_THREADPOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Largest number of threads (the caller included) a call may use; larger
  * settings are honoured up to this many. */
@@ -33,10 +34,13 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * threads (the calling thread works too), and returns when all have
  * finished.  Threads claim chunks one at a time; a call that runs alone
  * (the pool is busy with another call, cannot start or has been shut down
- * at exit; the caller may run on one CPU only; or the pool is backing off
- * because its latest calls cost more than they saved, pool_account.h) runs
- * them all in one run(context, 0, num_chunks).  Never allocates on the
+ * at exit; the caller may run on one CPU only; the pool is backing off
+ * because its latest calls cost more than they saved; or the call is one
+ * of a probe's, pool_account.h) runs them all in one
+ * run(context, 0, num_chunks).  `shape` names jobs that take the same time
+ * (same kernel, elements, layout and placement), which the probes compare;
+ * 0 when the caller cannot say (never probed).  Never allocates on the
  * heap after the pool has started. */
-void pg_parallel_for(size_t num_chunks, int max_threads, pg_chunk_fn *run, void *context);
+void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chunk_fn *run, void *context);
 
 #endif /* PYGRAPH_KERNELS_THREADPOOL_H */
