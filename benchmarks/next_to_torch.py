@@ -71,10 +71,16 @@ def measure(access: impl.PygraphAccess, dtype_name: str, n: int, placement: str,
         reasons = "; ".join(f"{s['key']}: {s['reason']}" for s in skipped + torch_skipped)
         raise RuntimeError(f"{dtype_name} n={n} {placement}: cannot measure ({reasons or 'nothing to run'})")
     stats, _ = timing.interleaved_rounds(torch_impls + pygraph_impls, args.rounds, int(args.min_sample_us * 1000))
+    return row_of(dtype_name, n, placement, stats, torch_impls[0].key)
+
+
+def row_of(dtype_name: str, n: int, placement: str, stats: dict, torch_key: str) -> dict:
+    """A printed row from one set of rounds: medians, and the speed-up as
+    the median of the rounds' one-thread / all-threads ratios."""
     threaded = stats[impl.FUNCTIONAL_KEY]
     alone = stats[report.one_thread_key(impl.FUNCTIONAL_KEY)]
     return {"dtype": dtype_name, "n": n, "placement": placement,
-            "torch_ns": stats[torch_impls[0].key].median_ns, "pygraph_ns": threaded.median_ns,
+            "torch_ns": stats[torch_key].median_ns, "pygraph_ns": threaded.median_ns,
             "pygraph_1thread_ns": alone.median_ns,
             "speedup": report.paired_ratio(alone.samples_ns, threaded.samples_ns)}
 

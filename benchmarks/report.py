@@ -50,14 +50,12 @@ def limit_record(group: dict) -> Optional[dict]:
 
 def paired_ratio(numerator: list[float], denominator: list[float]) -> float:
     """The median over rounds of numerator's sample / denominator's sample
-    in the same round (two implementations' samples, in round order).  On a shared VM the machine changes phase within a
-    group (whole seconds at half speed), so a group's samples are often two
-    clusters; the median of each record can then come from different
-    clusters, and the ratio of two medians measures the machine.  Two
-    samples of one round were taken moments apart.  In the two full runs at
-    35e9777 (Zen 3 VM), the 72 "vs 1 thread" figures below the pool's
-    threshold, where both sides run the very same code, were 0.59-1.64 as
-    ratios of medians and 0.84-1.08 as medians of round ratios."""
+    in the same round (two implementations' samples, in round order).  On
+    a shared VM the machine changes phase within a group, so a group's
+    samples often form two clusters, and the medians of two records can
+    come from different ones: their quotient then measures the machine.
+    The samples of one round share the machine's phase far more often
+    (benchmarks/README.md, "Reading the table", has the figures)."""
     return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
 
 
@@ -172,8 +170,9 @@ def print_tables(groups: list[dict], out: TextIO) -> None:
     out.write(
         "\nµs/call: median over rounds; ±%: half the interquartile range, relative; GB/s: bytes read + written "
         "per call / time;\nof limit: limit time / this time; vs PEER: the peer's time / pygraph's time "
-        "(> 1 means pygraph is faster);\nratios: the median over rounds of the two samples' ratio in each round "
-        "(not the quotient of the µs/call columns);\ncheck: output bits compared with pygraph's (limits: with the input).\n"
+        "(> 1 means pygraph is faster);\nratios: the median over rounds of the two samples' ratio in each "
+        "round (not the quotient of the µs/call columns);\n"
+        "check: output bits compared with pygraph's (limits: with the input).\n"
     )
 
 

@@ -557,12 +557,21 @@ def test_next_to_torch_prints_a_row_per_size_and_placement(tmp_path):
     for row in rows:
         times = [float(value) for value in row[3:6]]
         assert all(t > 0 for t in times), row
-        # The speed-up is the median of the rounds' one-thread / all-threads
-        # ratios (report.paired_ratio, tested above): near the quotient of
-        # the printed medians but not equal to it; an inverted ratio would
-        # land near its reciprocal.
-        speedup = float(row[6].removesuffix("×"))
-        assert row[6].endswith("×") and speedup == pytest.approx(times[2] / times[1], rel=0.5), row
+        # The speed-up is the median of the rounds' ratios, not the
+        # quotient of the printed medians (row_of, tested below).
+        assert row[6].endswith("×") and float(row[6].removesuffix("×")) > 0, row
+
+
+def test_next_to_torch_speedup_is_one_thread_over_all_threads_round_by_round():
+    """The speed-up pairs each round's samples: one thread's time over all
+    threads' (> 1 when threads help), not the quotient of the medians."""
+    one = report.one_thread_key(bench_impl.FUNCTIONAL_KEY)
+    stats = {"torch": timing.stats_of([5.0] * 5),
+             bench_impl.FUNCTIONAL_KEY: timing.stats_of([1.0, 1.0, 1.0, 2.0, 2.0]),
+             one: timing.stats_of([1.1, 1.1, 2.2, 2.2, 2.2])}
+    row = next_to_torch.row_of("f32", 100_000, "in_place", stats, "torch")
+    assert row["speedup"] == pytest.approx(1.1)  # the quotient of the medians is 2.2
+    assert row["pygraph_ns"] == 1.0 and row["pygraph_1thread_ns"] == 2.2 and row["torch_ns"] == 5.0
 
 
 # ---------------------------------------------------------------------------

@@ -219,6 +219,12 @@ static int64_t book_taking_turns(pg_pool_account *account, pg_shape_pace *pace)
     return book_shaped(account, pace, 2000, NUM_CHUNKS / 2, 16500);
 }
 
+/* book_helped for a call of `pace`'s shape. */
+static int64_t book_helped_shaped(pg_pool_account *account, pg_shape_pace *pace)
+{
+    return book_shaped(account, pace, 1000, NUM_CHUNKS / 2, 8500);
+}
+
 /* Runs a whole probe of `pace`'s shape, its timed call taking `alone_ns`,
  * starting when it is due; returns false if it never was. */
 static bool probe(pg_shape_pace *pace, int64_t alone_ns)
@@ -262,14 +268,80 @@ static void test_probes_come_after_enough_calls_and_time(void)
     clock_ns = pace->probed_at + PG_PROBE_INTERVAL_NS;
     CHECK_EXPLAINED(probe(pace, 16000), "no probe %d ns after the last", PG_PROBE_INTERVAL_NS);
 
-    /* A probe given up waits as long as one that ran. */
+    /* A probe given up waits as long as one that ran: the count and the
+     * interval again. */
     for (int i = 0; i < PG_PROBE_MIN_CALLS; ++i) {
         book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
     }
     clock_ns += PG_PROBE_INTERVAL_NS;
     pg_pool_account_probe_given_up(pace, clock_ns);
+    CHECK_EXPLAINED(!pace->warmed, "a given-up probe left its timed call pending");
     CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns + PG_PROBE_INTERVAL_NS) == PG_PROBE_NONE,
                     "a given-up probe came back before %d more calls", PG_PROBE_MIN_CALLS);
+    int64_t given_up_at = clock_ns;
+    for (int i = 0; i < PG_PROBE_MIN_CALLS; ++i) {
+        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+    }
+    CHECK_EXPLAINED(pg_pool_account_probe_step(pace, given_up_at + PG_PROBE_INTERVAL_NS - 1) == PG_PROBE_NONE,
+                    "a given-up probe came back before %d ns", PG_PROBE_INTERVAL_NS);
+    CHECK_EXPLAINED(pg_pool_account_probe_step(pace, given_up_at + PG_PROBE_INTERVAL_NS) == PG_PROBE_WARM,
+                    "no probe %d ns and %d calls after one was given up", PG_PROBE_INTERVAL_NS, PG_PROBE_MIN_CALLS);
+}
+
+/* Probes cost a pool that helps only their own calls: with the worker
+ * halving every call and the probes finding no slowdown, the account never
+ * backs off, and two calls in every PG_PROBE_MIN_CALLS + 2 at most run
+ * alone. */
+static void test_probes_leave_a_worker_that_helps_in_the_calls(void)
+{
+    pg_pool_account account = {0};
+    pg_shape_pace *pace = pg_pool_account_shape(&account, SHAPE);
+    int alone = 0, calls = 100000;
+    for (int i = 0; i < calls; ++i) {
+        if (pg_pool_account_probe_step(pace, clock_ns) != PG_PROBE_NONE) {
+            CHECK(probe(pace, 16000));
+            alone += 2;
+            i += 1;
+            continue;
+        }
+        CHECK_EXPLAINED(book_helped_shaped(&account, pace) == 0, "a helping pool backed off at call %d", i);
+    }
+    CHECK_EXPLAINED(alone <= 2 * calls / (PG_PROBE_MIN_CALLS + 2) + 2, "%d of %d calls ran alone", alone, calls);
+    CHECK_EXPLAINED(pg_shape_pace_slowdown(pace) == 1.0, "slowdown %g", pg_shape_pace_slowdown(pace));
+}
+
+/* A back-off that a shape's slowdown brought about makes the shape's next
+ * probe due on the interval alone: calls run alone while backing off, so
+ * waiting for PG_PROBE_MIN_CALLS pooled calls would keep a slowdown the
+ * machine no longer has for up to PG_PROBE_MIN_CALLS back-offs. */
+static void test_a_back_off_brings_the_next_probe_forward(void)
+{
+    pg_pool_account account = {0};
+    pg_shape_pace *pace = pg_pool_account_shape(&account, SHAPE);
+    pace->pooled_ns_per_chunk = 2000;
+    pg_pool_account_probed(pace, clock_ns, clock_ns + 16000, NUM_CHUNKS);
+    pg_pool_account_probed(pace, clock_ns, clock_ns + 16000, NUM_CHUNKS);
+    CHECK(pg_shape_pace_slowdown(pace) == 2.0);
+    int64_t until = 0;
+    for (int i = 0; i < 100000 && until == 0; ++i) {
+        until = book_taking_turns(&account, pace);
+    }
+    CHECK_EXPLAINED(until != 0, "a slowdown of 2 never backed off");
+    CHECK_EXPLAINED(pace->pooled_since_probe >= PG_PROBE_MIN_CALLS, "%u pooled calls counted after the back-off",
+                    pace->pooled_since_probe);
+    clock_ns = pace->probed_at + PG_PROBE_INTERVAL_NS;
+    CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns) == PG_PROBE_WARM,
+                    "no probe due after a back-off and an interval");
+
+    /* Without a slowdown a back-off leaves the count alone. */
+    account = (pg_pool_account){0};
+    pace = pg_pool_account_shape(&account, SHAPE);
+    until = 0;
+    for (int i = 0; i < 1000 && until == 0; ++i) {
+        until = book_shaped(&account, pace, 1000, NUM_CHUNKS - 1, 500 + (NUM_CHUNKS - 1) * 1000 + 10 * MS);
+    }
+    CHECK_EXPLAINED(until != 0 && pace->pooled_since_probe == 1, "a stall: back-off %lld, %u calls counted",
+                    (long long)until, pace->pooled_since_probe);
 }
 
 /* Where the worker slows the caller as much as it helps, the pool loses
@@ -352,5 +424,7 @@ int main(void)
     test_probes_reveal_a_worker_that_slows_the_caller();
     test_slowdown_is_the_smaller_of_two_probes_and_at_least_one();
     test_the_least_recently_used_shape_gives_way();
+    test_probes_leave_a_worker_that_helps_in_the_calls();
+    test_a_back_off_brings_the_next_probe_forward();
     return tu_finish("test_pool_account");
 }

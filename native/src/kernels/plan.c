@@ -338,13 +338,16 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 }
 
 /* The pool's key for calls that take the same time (threadpool.h): the
- * kernel (dtype, ISA, streaming or not), the elements, dense or strided, in
- * place or not.  Strided layouts of the same size share a key; a mix of
- * them only makes the pool's probes less exact.  Never 0. */
+ * kernel (dtype, ISA, streaming or not), the elements and the chunk length
+ * (which follows the thread count), dense or strided, in place or not.
+ * Strided layouts of the same size share a key; a mix of them only makes
+ * the pool's probes less exact.  Never 0. */
 static uint64_t job_shape(const plan_job *job, bool dense, int64_t n, bool in_place)
 {
-    uint64_t key = (uint64_t)n * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)job->contiguous;
-    return key << 2 | (uint64_t)dense << 1 | (uint64_t)in_place | 4u;
+    uint64_t key = (uint64_t)n * 0x9E3779B97F4A7C15u ^ (uint64_t)job->chunk_elements * 0xC2B2AE3D27D4EB4Fu ^
+                   (uint64_t)(uintptr_t)job->contiguous;
+    key = key << 2 | (uint64_t)dense << 1 | (uint64_t)in_place;
+    return key != 0 ? key : 1;
 }
 
 void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)

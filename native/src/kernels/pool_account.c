@@ -3,9 +3,16 @@
  */
 #include "kernels/pool_account.h"
 
-/* Calls before the returned time run alone. */
-static int64_t back_off(pg_pool_account *account, int64_t now)
+/* Calls before the returned time run alone.  A back-off that a shape's
+ * slowdown helped bring about makes that shape's next probe due on the
+ * interval alone: calls run alone while backing off, so the pooled calls
+ * that the count asks for would come only one per back-off, and a slowdown
+ * the machine no longer has would keep the pool off for half a minute. */
+static int64_t back_off(pg_pool_account *account, int64_t now, pg_shape_pace *pace)
 {
+    if (pg_shape_pace_slowdown(pace) > 1.0) {
+        pace->pooled_since_probe = PG_PROBE_MIN_CALLS;
+    }
     if (account->backoff_ns == 0 || account->recovered) {
         account->backoff_ns = PG_BACKOFF_MIN_NS;
     } else if (account->backoff_ns < PG_BACKOFF_MAX_NS) {
@@ -83,7 +90,7 @@ int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *c
 {
     if (call->ran == call->num_chunks) {
         if (++account->misses >= PG_MISSES_MAX) {
-            return back_off(account, call->finished);
+            return back_off(account, call->finished, call->pace);
         }
     } else {
         account->misses = 0;
@@ -108,7 +115,7 @@ int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *c
         account->recovered = true;
     }
     if (credit < -(double)PG_DEBT_MAX_NS) {
-        return back_off(account, call->finished);
+        return back_off(account, call->finished, call->pace);
     }
     account->credit_ns = (int64_t)credit;
     return 0;

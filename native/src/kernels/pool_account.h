@@ -52,21 +52,16 @@
  * the caller's pace.  A probe is due after PG_PROBE_MIN_CALLS pooled calls
  * of the shape and PG_PROBE_INTERVAL_NS since its last: in cache the
  * interval rules (two calls alone every 10 ms forgo ~10 us at 1e5
- * elements, 0.1 %), at DRAM sizes the count (two calls in 130 run alone,
- * each ~1.3x as long as pooled there: ~0.5 %).  The account keeps
+ * elements, 0.1 %, and the next pooled call wakes the workers from sleep,
+ * a futex wake and the setting of their CPUs), at DRAM sizes the count
+ * (two calls in 130 run alone, each ~1.3x as long as pooled there:
+ * ~0.5 %).  These are estimates from the calls' times, not measured.  The account keeps
  * PG_PROBE_SHAPES shapes, the least recently used giving way; a workload
  * of more shapes than that goes unprobed, as before.
  *
- * Measured on the Zen 3 VM with a C driver of the pool and the AVX2
- * kernels (batches of 200 calls on two threads, then 200 alone, for
- * 30 s; f32 in place, 1e5 elements): the probes' slowdowns had a median
- * of 1.07 and a 90th percentile of 1.40; in the batches where two threads
- * were slower than one, a median of 1.33.  Alternating processes with and
- * without probes (10 x 3 s each), batches in which two threads ran below
- * 0.9x of one fell from 4.5 % to 2.9 % of them for that job, and from
- * 0.21 % to 0.04 % for bf16 out of place on random bits; the mean times
- * moved by under 1 %, within the VM's noise.  A modest gain: the state is
- * rare, and a slowdown shows only part of it.
+ * What the probes measured and gained on the Zen 3 VM is in the README
+ * ("CPU dispatch and threads"): a modest gain, since the state is rare and
+ * a slowdown shows only part of it.
  *
  * Pure bookkeeping: no clock, no atomics, no locks; the pool calls it under
  * its call lock with the times it read.

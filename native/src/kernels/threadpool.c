@@ -553,19 +553,23 @@ static bool wait_for_chunks(size_t expected, int64_t now)
 /* Sends spinning workers to sleep and waits until all are asleep (a probe
  * times the caller alone: on a VM whose vCPUs take turns on one core, a
  * spinning worker slows it as much as a working one).  False when they
- * were not within PG_REST_WAIT_NS.  Called with call_lock held: no job is
- * published meanwhile, so a sleeping worker stays asleep; one still on its
- * way out of a wake-up counts as asleep, and goes back to sleep at once
- * while `resting` stays set (the caller clears it after its timed call). */
+ * were not within PG_REST_WAIT_NS; `lock` is only tried, so a worker that
+ * lost its CPU while holding it cannot stretch the wait.  Called with
+ * call_lock held: no job is published meanwhile, so a sleeping worker
+ * stays asleep.  One still on its way out of the latest job's wake-up
+ * counts as asleep: it finds no chunk left to claim and, `resting` being
+ * set until the caller's timed call is over, goes back to sleep without
+ * spinning. */
 static bool rest_workers(pool *p)
 {
     atomic_store_explicit(&p->resting, true, memory_order_relaxed);
     int64_t deadline = monotonic_ns() + PG_REST_WAIT_NS;
     bool all_asleep = false;
     for (unsigned i = 1;; ++i) {
-        pthread_mutex_lock(&p->lock);
-        all_asleep = p->sleeping >= p->num_workers;
-        pthread_mutex_unlock(&p->lock);
+        if (pthread_mutex_trylock(&p->lock) == 0) {
+            all_asleep = p->sleeping >= p->num_workers;
+            pthread_mutex_unlock(&p->lock);
+        }
         if (all_asleep) {
             break;
         }
