@@ -59,10 +59,16 @@ static long long backoff_length(int64_t until)
     return until == 0 ? 0 : (long long)(until - clock_ns);
 }
 
-/* A call the worker halved: 8.5 us instead of 16, a saving of 7.5 us. */
+/* A call the worker halved: 8.5 us instead of 16, a saving of 7.5 us;
+ * of `pace`'s shape (NULL: none). */
+static int64_t book_helped_shaped(pg_pool_account *account, pg_shape_pace *pace)
+{
+    return book_shaped(account, pace, 1000, NUM_CHUNKS / 2, 8500);
+}
+
 static int64_t book_helped(pg_pool_account *account)
 {
-    return book(account, NUM_CHUNKS / 2, 8500);
+    return book_helped_shaped(account, NULL);
 }
 
 /* A call no worker helped: the caller ran every chunk. */
@@ -219,12 +225,6 @@ static int64_t book_taking_turns(pg_pool_account *account, pg_shape_pace *pace)
     return book_shaped(account, pace, 2000, NUM_CHUNKS / 2, 16500);
 }
 
-/* book_helped for a call of `pace`'s shape. */
-static int64_t book_helped_shaped(pg_pool_account *account, pg_shape_pace *pace)
-{
-    return book_shaped(account, pace, 1000, NUM_CHUNKS / 2, 8500);
-}
-
 /* Runs a whole probe of `pace`'s shape, its timed call taking `alone_ns`,
  * starting when it is due; returns false if it never was. */
 static bool probe(pg_shape_pace *pace, int64_t alone_ns)
@@ -251,17 +251,17 @@ static void test_probes_come_after_enough_calls_and_time(void)
     pg_shape_pace *pace = pg_pool_account_shape(&account, SHAPE);
     CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns) == PG_PROBE_NONE, "a new shape is probed at once");
     for (int i = 1; i < PG_PROBE_MIN_CALLS; ++i) {
-        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+        book_helped_shaped(&account, pace);
         CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns) == PG_PROBE_NONE, "probed after %d calls", i);
     }
-    book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+    book_helped_shaped(&account, pace);
     CHECK_EXPLAINED(probe(pace, 16000), "no probe after %d calls", PG_PROBE_MIN_CALLS);
     CHECK_EXPLAINED(pace->num_slowdowns == 1 && pace->slowdowns[0] == 1.0, "%d probes, slowdown %g",
                     pace->num_slowdowns, pace->slowdowns[0]);
 
     /* The count again, then the interval. */
     for (int i = 0; i < PG_PROBE_MIN_CALLS; ++i) {
-        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+        book_helped_shaped(&account, pace);
     }
     CHECK_EXPLAINED(pg_pool_account_probe_step(pace, clock_ns) == PG_PROBE_NONE,
                     "probed again %lld ns after the last", (long long)(clock_ns - pace->probed_at));
@@ -271,7 +271,7 @@ static void test_probes_come_after_enough_calls_and_time(void)
     /* A probe given up waits as long as one that ran: the count and the
      * interval again. */
     for (int i = 0; i < PG_PROBE_MIN_CALLS; ++i) {
-        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+        book_helped_shaped(&account, pace);
     }
     clock_ns += PG_PROBE_INTERVAL_NS;
     pg_pool_account_probe_given_up(pace, clock_ns);
@@ -280,7 +280,7 @@ static void test_probes_come_after_enough_calls_and_time(void)
                     "a given-up probe came back before %d more calls", PG_PROBE_MIN_CALLS);
     int64_t given_up_at = clock_ns;
     for (int i = 0; i < PG_PROBE_MIN_CALLS; ++i) {
-        book_shaped(&account, pace, 1000, NUM_CHUNKS / 2, 8500);
+        book_helped_shaped(&account, pace);
     }
     CHECK_EXPLAINED(pg_pool_account_probe_step(pace, given_up_at + PG_PROBE_INTERVAL_NS - 1) == PG_PROBE_NONE,
                     "a given-up probe came back before %d ns", PG_PROBE_INTERVAL_NS);

@@ -342,11 +342,11 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
  * (which follows the thread count), dense or strided, in place or not.
  * Strided layouts of the same size share a key; a mix of them only makes
  * the pool's probes less exact.  Never 0. */
-static uint64_t job_shape(const plan_job *job, bool dense, int64_t n, bool in_place)
+static uint64_t job_shape(const plan_job *job, bool dense)
 {
-    uint64_t key = (uint64_t)n * 0x9E3779B97F4A7C15u ^ (uint64_t)job->chunk_elements * 0xC2B2AE3D27D4EB4Fu ^
-                   (uint64_t)(uintptr_t)job->contiguous;
-    key = key << 2 | (uint64_t)dense << 1 | (uint64_t)in_place;
+    uint64_t key = (uint64_t)job->plan->num_elements * 0x9E3779B97F4A7C15u ^
+                   (uint64_t)job->chunk_elements * 0xC2B2AE3D27D4EB4Fu ^ (uint64_t)(uintptr_t)job->contiguous;
+    key = key << 2 | (uint64_t)dense << 1 | (uint64_t)(job->src == job->dst);
     return key != 0 ? key : 1;
 }
 
@@ -382,5 +382,5 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     chunk = (chunk + PG_CHUNK_GRANULE - 1) / PG_CHUNK_GRANULE * PG_CHUNK_GRANULE;
     job.chunk_elements = chunk;
     size_t num_chunks = (size_t)((n + chunk - 1) / chunk);
-    pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense, n, src == dst), run_chunks, &job);
+    pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense), run_chunks, &job);
 }

@@ -590,14 +590,12 @@ static bool rest_workers(pool *p)
 static void run_probe_call(pool *p, pg_shape_pace *pace, pg_probe_step step, size_t num_chunks, pg_chunk_fn *run,
                            void *context)
 {
-    bool rested = rest_workers(p);
-    if (step == PG_PROBE_WARM || !rested) {
+    if (!rest_workers(p)) {
         run(context, 0, num_chunks);
-        if (!rested) {
-            pg_pool_account_probe_given_up(pace, monotonic_ns());
-        } else {
-            pg_pool_account_probe_warmed(pace);
-        }
+        pg_pool_account_probe_given_up(pace, monotonic_ns());
+    } else if (step == PG_PROBE_WARM) {
+        run(context, 0, num_chunks);
+        pg_pool_account_probe_warmed(pace);
     } else {
         const int64_t started = monotonic_ns();
         run(context, 0, num_chunks);
