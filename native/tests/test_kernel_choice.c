@@ -10,9 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kernels/leaky_relu.h"
 #include "kernels/lrelu_kernels.h"
+#include "kernels/stream_trials.h"
 #include "test_util.h"
 
 static const char *current_isa = "?";
@@ -74,6 +77,54 @@ static void check_level(void)
     }
 }
 
+/* Dense out-of-place calls whose dst lies in the trial range (between
+ * pg_streaming_trial_min_bytes and pg_streaming_min_bytes) take turns
+ * between normal and streaming stores and book their times
+ * (stream_trials.h): after the unbooked first call and
+ * 2 x PG_STREAM_TRIAL_SAMPLES more, each way has all its samples.  Every
+ * call writes the scalar reference's bits.  Run once per level (each
+ * level's kernels are a size of their own). */
+static void check_stream_trials(void)
+{
+    const int64_t bytes = pg_streaming_trial_min_bytes() + 4096;
+    const pg_lrelu_kernels *k = pg_lrelu_kernels_for(pg_lrelu_f32);
+    if (bytes >= pg_streaming_min_bytes() || k->contiguous_streaming == NULL) {
+        return; /* no trial range on this CPU (Intel), or no streaming kernel at this level */
+    }
+    const int64_t n = bytes / 4;
+    float *src = malloc((size_t)bytes), *dst = malloc((size_t)bytes), *expected = malloc((size_t)bytes);
+    REQUIRE(src != NULL && dst != NULL && expected != NULL);
+    for (int64_t i = 0; i < n; ++i) {
+        src[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
+    }
+    const float alpha = 0.3f;
+    pg_lrelu_kernels_scalar[pg_lrelu_f32].contiguous((size_t)n, src, expected, &alpha, 1, false);
+    pg_lrelu_plan plan;
+    const int64_t dims[1] = {n}, strides[1] = {1};
+    pg_lrelu_plan_init(&plan, pygraph_data_type_f32, 1, dims, strides, strides, &alpha, 1);
+    REQUIRE_OK(pygraph_set_num_threads(1));
+    for (int call = 0; call < 1 + 2 * PG_STREAM_TRIAL_SAMPLES; ++call) {
+        memset(dst, 0xA5, (size_t)bytes);
+        pg_lrelu_plan_run(&plan, src, dst);
+        if (!CHECK(memcmp(dst, expected, (size_t)bytes) == 0)) {
+            fprintf(stderr, "  [isa %s] call %d of a trial wrote other bits\n", current_isa, call);
+        }
+    }
+    CHECK_OK(pygraph_set_num_threads(0));
+    pg_stream_trial trial;
+    if (CHECK(pg_lrelu_stream_trial_of(k, bytes, 1, &trial))) {
+        CHECK_EXPLAINED(trial.seen && trial.num_samples[PG_STORE_NORMAL] == PG_STREAM_TRIAL_SAMPLES &&
+                            trial.num_samples[PG_STORE_STREAMING] == PG_STREAM_TRIAL_SAMPLES,
+                        "[isa %s] %d normal and %d streaming samples booked", current_isa,
+                        trial.num_samples[PG_STORE_NORMAL], trial.num_samples[PG_STORE_STREAMING]);
+    }
+    /* Outside the range nothing is booked. */
+    CHECK(!pg_lrelu_stream_trial_of(k, pg_streaming_trial_min_bytes() - 4096, 1, &trial));
+    free(src);
+    free(dst);
+    free(expected);
+}
+
 int main(void)
 {
     static const char *const levels[] = {"scalar", "avx2", "avx512", "avx512_bf16"};
@@ -86,13 +137,15 @@ int main(void)
         current_isa = levels[l];
         REQUIRE_OK(pygraph_set_max_cpu_isa(current_isa));
         check_level();
+        check_stream_trials();
         if (strcmp(levels[l], best) == 0) {
             break; /* the levels above are not this CPU's */
         }
     }
     CHECK_OK(pygraph_set_max_cpu_isa("best"));
-    printf("kernel choice checked up to %s (software prefetch %s, streaming from %lld bytes, far from %lld)\n", best,
-           pg_software_prefetch_pays() ? "on" : "off", (long long)pg_streaming_min_bytes(),
-           (long long)pg_far_min_bytes());
+    printf("kernel choice checked up to %s (software prefetch %s, streaming from %lld bytes, tried from %lld, far "
+           "from %lld)\n",
+           best, pg_software_prefetch_pays() ? "on" : "off", (long long)pg_streaming_min_bytes(),
+           (long long)pg_streaming_trial_min_bytes(), (long long)pg_far_min_bytes());
     return tu_finish("test_kernel_choice");
 }

@@ -44,6 +44,7 @@ static pg_isa best_supported_isa = pg_isa_scalar;
 static pg_isa environment_cap = pg_isa_count - 1;
 static char cpu_features[128];
 static int64_t streaming_min_bytes;
+static int64_t streaming_trial_min_bytes;
 static int64_t far_min_bytes;
 static bool zen4_tuning;
 
@@ -150,6 +151,19 @@ static int64_t streaming_crossover_bytes(void)
         return l2_bytes > smallest ? (int64_t)l2_bytes : smallest;
     }
     return fallback;
+}
+
+/*
+ * Below the crossover, down to this size of dst, the calls measure which
+ * stores pay (stream_trials.h): on AMD the crossover follows the share of
+ * the L3 that the host leaves (12-16 MiB on the Zen 4 VM, 6-8 on the Zen 3
+ * VM).  Intel's crossover is the core's own L2, which no neighbour takes:
+ * no trials there.
+ */
+static int64_t streaming_trial_bytes(int64_t crossover)
+{
+    const int64_t least = (int64_t)4 * 1024 * 1024;
+    return is_intel() || crossover < least ? crossover : least;
 }
 
 /*
@@ -289,6 +303,7 @@ static void detect(void)
 #endif /* PG_X86 */
 
     streaming_min_bytes = streaming_crossover_bytes();
+    streaming_trial_min_bytes = streaming_trial_bytes(streaming_min_bytes);
     far_min_bytes = far_crossover_bytes();
     zen4_tuning = choose_zen4_tuning();
 
@@ -321,6 +336,12 @@ int64_t pg_streaming_min_bytes(void)
 {
     pthread_once(&detect_once, detect);
     return streaming_min_bytes;
+}
+
+int64_t pg_streaming_trial_min_bytes(void)
+{
+    pthread_once(&detect_once, detect);
+    return streaming_trial_min_bytes;
 }
 
 int64_t pg_far_min_bytes(void)

@@ -118,6 +118,10 @@ const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
  * streaming kernel (a measured, CPU-dependent crossover; dispatch.c); in
  * place, kernels with prefetch_pays_from_dram prefetch from this size on. */
 int64_t pg_streaming_min_bytes(void);
+/* From this many bytes of dst up to pg_streaming_min_bytes(), dense
+ * out-of-place calls measure whether streaming pays (stream_trials.h,
+ * plan.c); equal to pg_streaming_min_bytes() where they never do. */
+int64_t pg_streaming_trial_min_bytes(void);
 /* A dense call whose footprint (the bytes of src and dst, of the one
  * buffer in place) is at least this many runs a far kernel (dispatch.c:
  * 64 MiB on Intel, never elsewhere; PYGRAPH_FAR_MIN_BYTES overrides it). */
@@ -146,6 +150,15 @@ static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
  * entry falls back to the choice before it.  Never changes bits. */
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
                                                    bool in_place);
+
+/* A copy of the stream trial (stream_trials.h) that dense out-of-place calls
+ * with `kernels`, `bytes` of dst and `threads` (as the plan counts them:
+ * at most one per PG_MIN_ELEMENTS_PER_THREAD elements) book into; false
+ * when there is none (a size outside the trial range, never called, or
+ * the trials were busy).  For tests: the choice never shows in the bits. */
+struct pg_stream_trial;
+bool pg_lrelu_stream_trial_of(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads,
+                              struct pg_stream_trial *copy);
 
 /* Whether non-streaming calls run `contiguous` (software prefetch ahead
  * of the loads) rather than `contiguous_unprefetched` (dispatch.c: measured

@@ -14,11 +14,14 @@
  */
 #include "kernels/leaky_relu.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernels/lrelu_kernels.h"
+#include "kernels/stream_trials.h"
 #include "kernels/threadpool.h"
 
 #if defined(__SSE__) || defined(__x86_64__)
@@ -300,8 +303,11 @@ static void fp_leave(fp_state saved)
 #endif
 }
 
-pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
-                                                   bool in_place)
+/* The contiguous kernel for a pass that streams its stores or not, as
+ * `streaming` says; pg_lrelu_choose_contiguous decides that by size, a
+ * stream trial by measuring. */
+static pg_lrelu_contiguous_fn *choose_kernel(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
+                                             bool in_place, bool streaming)
 {
     /* The streaming threshold stands for "the data comes from DRAM". */
     bool reaches_streaming_min = dense && bytes >= pg_streaming_min_bytes();
@@ -315,13 +321,100 @@ pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kerne
     }
     /* The footprint counts an in-place buffer once. */
     int64_t footprint = in_place ? bytes : 2 * bytes;
-    bool streaming = !in_place && reaches_streaming_min;
     pg_lrelu_contiguous_fn *special = streaming ? kernels->contiguous_streaming : NULL;
     if (footprint >= pg_far_min_bytes()) {
         pg_lrelu_contiguous_fn *far_kernel = streaming ? kernels->contiguous_far_streaming : kernels->contiguous_far;
         special = far_kernel != NULL ? far_kernel : special;
     }
     return special != NULL ? special : chosen;
+}
+
+pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
+                                                   bool in_place)
+{
+    bool streaming = dense && !in_place && bytes >= pg_streaming_min_bytes();
+    return choose_kernel(kernels, dense, bytes, in_place, streaming);
+}
+
+/* ---- stream trials (stream_trials.h) ------------------------------------ */
+
+/* The process's trials, under a flag that is only ever tried: a call that
+ * finds it taken runs the size's usual choice and books nothing.  (A fork
+ * while another thread holds it leaves it taken in the child, whose calls
+ * then keep to the usual choice.) */
+static pg_stream_trials stream_trials;
+static atomic_flag stream_trials_taken = ATOMIC_FLAG_INIT;
+
+/* A call that takes part in a trial: size 0 when it does not. */
+typedef struct stream_trial_call {
+    uint64_t size;
+    pg_store_way way;
+    int64_t started;
+} stream_trial_call;
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* A trial's size: the kernels (dtype and ISA level), dst's bytes and the
+ * threads the call may use.  Never 0. */
+static uint64_t trial_size(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads)
+{
+    uint64_t key = (uint64_t)(uintptr_t)kernels * 0x9E3779B97F4A7C15u ^ (uint64_t)bytes * 0xC2B2AE3D27D4EB4Fu ^
+                   (uint64_t)threads * 0x165667B19E3779F9u;
+    return key != 0 ? key : 1;
+}
+
+/* For a dense out-of-place call in the trial range: how it stores, with
+ * job->contiguous set to match. */
+static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t bytes, int64_t threads)
+{
+    stream_trial_call call = {0};
+    if (!dense || job->src == job->dst || job->kernels->contiguous_streaming == NULL ||
+        bytes < pg_streaming_trial_min_bytes() || bytes >= pg_streaming_min_bytes() ||
+        atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
+        return call;
+    }
+    call.size = trial_size(job->kernels, bytes, threads);
+    call.started = monotonic_ns();
+    call.way = pg_stream_trial_way(pg_stream_trials_find(&stream_trials, call.size), call.started);
+    atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
+    job->contiguous = choose_kernel(job->kernels, dense, bytes, false, call.way == PG_STORE_STREAMING);
+    return call;
+}
+
+static void end_stream_trial(const stream_trial_call *call)
+{
+    if (call->size == 0) {
+        return;
+    }
+    const int64_t now = monotonic_ns();
+    if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
+        return;
+    }
+    pg_stream_trial_book(pg_stream_trials_find(&stream_trials, call->size), call->way, now - call->started, now);
+    atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
+}
+
+bool pg_lrelu_stream_trial_of(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads,
+                              struct pg_stream_trial *copy)
+{
+    const uint64_t size = trial_size(kernels, bytes, threads);
+    bool found = false;
+    if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
+        return false;
+    }
+    for (int i = 0; i < PG_STREAM_TRIAL_SIZES && !found; ++i) {
+        if (stream_trials.sizes[i].size == size) {
+            *copy = stream_trials.sizes[i];
+            found = true;
+        }
+    }
+    atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
+    return found;
 }
 
 static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
@@ -372,15 +465,17 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     if (threads > n / min_per_thread) {
         threads = n / min_per_thread;
     }
+    const stream_trial_call trial = begin_stream_trial(&job, dense, bytes, threads);
     if (threads <= 1) {
         job.chunk_elements = n;
         run_chunks(&job, 0, 1);
-        return;
+    } else {
+        int64_t chunks_wanted = threads * PG_CHUNKS_PER_THREAD;
+        int64_t chunk = (n + chunks_wanted - 1) / chunks_wanted;
+        chunk = (chunk + PG_CHUNK_GRANULE - 1) / PG_CHUNK_GRANULE * PG_CHUNK_GRANULE;
+        job.chunk_elements = chunk;
+        size_t num_chunks = (size_t)((n + chunk - 1) / chunk);
+        pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense), run_chunks, &job);
     }
-    int64_t chunks_wanted = threads * PG_CHUNKS_PER_THREAD;
-    int64_t chunk = (n + chunks_wanted - 1) / chunks_wanted;
-    chunk = (chunk + PG_CHUNK_GRANULE - 1) / PG_CHUNK_GRANULE * PG_CHUNK_GRANULE;
-    job.chunk_elements = chunk;
-    size_t num_chunks = (size_t)((n + chunk - 1) / chunk);
-    pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense), run_chunks, &job);
+    end_stream_trial(&trial);
 }
