@@ -116,10 +116,11 @@ def test_thread_count_does_not_change_bits():
 
 @pytest.mark.parametrize("name", reference.DTYPES)
 def test_outputs_whose_stores_are_tried_both_ways_get_the_same_bits(name):
-    """Dense out-of-place outputs of 4-12 MiB (on CPUs other than Intel) take
-    turns between normal and streaming stores while pygraph measures which
-    pays (native/src/kernels/stream_trials.h); every call writes the
-    reference's bits, on one thread and on two."""
+    """Dense out-of-place outputs of 4-12 MiB take turns between normal and
+    streaming stores while pygraph measures which pays (on CPUs other than
+    Intel, native/src/kernels/stream_trials.h; on Intel 5 MiB simply
+    streams): every call writes the reference's bits, on one thread and on
+    two.  test_kernel_choice checks that the turns happen."""
     bits_dtype = reference.bits_dtype(name)
     n = (5 << 20) // np.dtype(bits_dtype).itemsize
     bits = np.random.default_rng(7).integers(0, 1 << (8 * np.dtype(bits_dtype).itemsize), n, dtype=np.uint64)

@@ -66,6 +66,16 @@ static void check_level(void)
                                                       : near_kernel(k, from_dram_prefetch));
             continue;
         }
+        /* What a stream trial's way runs (below the threshold; in place
+         * never streams). */
+        const int64_t trial_bytes = pg_streaming_trial_min_bytes();
+        if (trial_bytes < streaming_min) {
+            CHECK(pg_lrelu_choose_contiguous_storing(k, true, trial_bytes, false, true) ==
+                  (k->contiguous_streaming != NULL ? k->contiguous_streaming : near_kernel(k, prefetch)));
+            CHECK(pg_lrelu_choose_contiguous_storing(k, true, trial_bytes, false, false) == near_kernel(k, prefetch));
+            CHECK(pg_lrelu_choose_contiguous_storing(k, true, trial_bytes, true, true) == near_kernel(k, prefetch));
+            CHECK(pg_lrelu_choose_contiguous_storing(k, false, trial_bytes, false, true) == near_kernel(k, prefetch));
+        }
         /* Below the threshold (and the far crossover: 64 MiB or never). */
         expect(k, "dense", true, streaming_min - 64, false, near_kernel(k, prefetch));
         expect(k, "dense, in place", true, streaming_min - 64, true, near_kernel(k, prefetch));
@@ -77,52 +87,85 @@ static void check_level(void)
     }
 }
 
+/* Runs `calls` calls of a 1-d plan of `n` f32 (strides in elements) with
+ * the plan, each on a dst filled with a pattern first; returns whether
+ * every one wrote `expected` (indexed as dst). */
+static bool run_plan_calls(int calls, int64_t n, const float *src, int64_t src_stride, float *dst,
+                           const float *expected)
+{
+    const float alpha = 0.3f;
+    pg_lrelu_plan plan;
+    const int64_t dims[1] = {n}, src_strides[1] = {src_stride}, dst_strides[1] = {1};
+    pg_lrelu_plan_init(&plan, pygraph_data_type_f32, 1, dims, src_strides, dst_strides, &alpha, 1);
+    bool all_right = true;
+    for (int call = 0; call < calls; ++call) {
+        if (src != dst) {
+            memset(dst, 0xA5, (size_t)n * sizeof *dst);
+        }
+        pg_lrelu_plan_run(&plan, src, dst);
+        all_right = all_right && memcmp(dst, expected, (size_t)n * sizeof *dst) == 0;
+    }
+    return all_right;
+}
+
 /* Dense out-of-place calls whose dst lies in the trial range (between
  * pg_streaming_trial_min_bytes and pg_streaming_min_bytes) take turns
  * between normal and streaming stores and book their times
  * (stream_trials.h): after the unbooked first call and
- * 2 x PG_STREAM_TRIAL_SAMPLES more, each way has all its samples.  Every
- * call writes the scalar reference's bits.  Run once per level (each
- * level's kernels are a size of their own). */
+ * 2 x PG_STREAM_TRIAL_SAMPLES more, each way has all its samples.  In-place
+ * and strided calls of that size, and dense ones below the range, book
+ * nothing.  Every call writes the scalar reference's bits. */
 static void check_stream_trials(void)
 {
     const int64_t bytes = pg_streaming_trial_min_bytes() + 4096;
     const pg_lrelu_kernels *k = pg_lrelu_kernels_for(pg_lrelu_f32);
-    if (bytes >= pg_streaming_min_bytes() || k->contiguous_streaming == NULL) {
-        return; /* no trial range on this CPU (Intel), or no streaming kernel at this level */
+    pg_stream_trial trial;
+    if (bytes >= pg_streaming_min_bytes() || k->contiguous_streaming == NULL ||
+        pg_lrelu_stream_trial_of(k, bytes, 1, &trial)) {
+        return; /* no trial range on this CPU (Intel), no streaming kernel at this level, or this level's f32
+                   kernels are a lower level's, already tried */
     }
-    const int64_t n = bytes / 4;
+    const int64_t n = bytes / 4, below = (pg_streaming_trial_min_bytes() - 4096) / 4;
     float *src = malloc((size_t)bytes), *dst = malloc((size_t)bytes), *expected = malloc((size_t)bytes);
-    REQUIRE(src != NULL && dst != NULL && expected != NULL);
+    float *reversed_expected = malloc((size_t)bytes);
+    REQUIRE(src != NULL && dst != NULL && expected != NULL && reversed_expected != NULL);
     for (int64_t i = 0; i < n; ++i) {
         src[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
     }
     const float alpha = 0.3f;
     pg_lrelu_kernels_scalar[pg_lrelu_f32].contiguous((size_t)n, src, expected, &alpha, 1, false);
-    pg_lrelu_plan plan;
-    const int64_t dims[1] = {n}, strides[1] = {1};
-    pg_lrelu_plan_init(&plan, pygraph_data_type_f32, 1, dims, strides, strides, &alpha, 1);
-    REQUIRE_OK(pygraph_set_num_threads(1));
-    for (int call = 0; call < 1 + 2 * PG_STREAM_TRIAL_SAMPLES; ++call) {
-        memset(dst, 0xA5, (size_t)bytes);
-        pg_lrelu_plan_run(&plan, src, dst);
-        if (!CHECK(memcmp(dst, expected, (size_t)bytes) == 0)) {
-            fprintf(stderr, "  [isa %s] call %d of a trial wrote other bits\n", current_isa, call);
-        }
+    for (int64_t i = 0; i < n; ++i) {
+        reversed_expected[i] = expected[n - 1 - i];
     }
-    CHECK_OK(pygraph_set_num_threads(0));
-    pg_stream_trial trial;
+    REQUIRE_OK(pygraph_set_num_threads(1));
+
+    /* Strided (src read backwards), dense below the range, in place: no trial. */
+    CHECK(run_plan_calls(3, n, src + n - 1, -1, dst, reversed_expected));
+    CHECK(run_plan_calls(3, below, src, 1, dst, expected));
+    CHECK_EXPLAINED(!pg_lrelu_stream_trial_of(k, bytes, 1, &trial), "[isa %s] a strided call was booked",
+                    current_isa);
+    CHECK_EXPLAINED(!pg_lrelu_stream_trial_of(k, below * 4, 1, &trial), "[isa %s] a call below the range was booked",
+                    current_isa);
+    memcpy(dst, src, (size_t)bytes);
+    CHECK(run_plan_calls(1, n, dst, 1, dst, expected));
+    CHECK_EXPLAINED(!pg_lrelu_stream_trial_of(k, bytes, 1, &trial), "[isa %s] an in-place call was booked",
+                    current_isa);
+
+    /* Out of place in the range: the trial. */
+    if (!CHECK(run_plan_calls(1 + 2 * PG_STREAM_TRIAL_SAMPLES, n, src, 1, dst, expected))) {
+        fprintf(stderr, "  [isa %s] a call of a trial wrote other bits\n", current_isa);
+    }
     if (CHECK(pg_lrelu_stream_trial_of(k, bytes, 1, &trial))) {
         CHECK_EXPLAINED(trial.seen && trial.num_samples[PG_STORE_NORMAL] == PG_STREAM_TRIAL_SAMPLES &&
                             trial.num_samples[PG_STORE_STREAMING] == PG_STREAM_TRIAL_SAMPLES,
                         "[isa %s] %d normal and %d streaming samples booked", current_isa,
                         trial.num_samples[PG_STORE_NORMAL], trial.num_samples[PG_STORE_STREAMING]);
     }
-    /* Outside the range nothing is booked. */
-    CHECK(!pg_lrelu_stream_trial_of(k, pg_streaming_trial_min_bytes() - 4096, 1, &trial));
+    CHECK_OK(pygraph_set_num_threads(0));
     free(src);
     free(dst);
     free(expected);
+    free(reversed_expected);
 }
 
 int main(void)

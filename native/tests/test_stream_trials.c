@@ -15,7 +15,7 @@
 #include "test_util.h"
 
 #define US 1000LL
-#define SIZE 42
+#define KEY 42
 
 /* The made-up clock: every call starts where the previous one finished. */
 static int64_t clock_ns = 1000000000LL;
@@ -54,7 +54,7 @@ static void test_the_ways_take_turns_and_the_faster_wins(void)
 {
     for (int streaming_faster = 0; streaming_faster <= 1; ++streaming_faster) {
         pg_stream_trials trials = {0};
-        pg_stream_trial *trial = pg_stream_trials_find(&trials, SIZE);
+        pg_stream_trial *trial = pg_stream_trials_find_or_add(&trials, KEY);
         const int64_t normal_ns = streaming_faster ? 150 * US : 100 * US;
         const int64_t streaming_ns = streaming_faster ? 100 * US : 150 * US;
         CHECK(call(trial, 5000 * US, 5000 * US) == PG_STORE_NORMAL);
@@ -77,7 +77,7 @@ static void test_the_ways_take_turns_and_the_faster_wins(void)
 static void test_outliers_do_not_decide(void)
 {
     pg_stream_trials trials = {0};
-    pg_stream_trial *trial = pg_stream_trials_find(&trials, SIZE);
+    pg_stream_trial *trial = pg_stream_trials_find_or_add(&trials, KEY);
     call(trial, 1, 1); /* the unbooked first call */
     int64_t streaming_ns[PG_STREAM_TRIAL_SAMPLES] = {90 * US, 5000 * US, 90 * US, 8000 * US, 90 * US};
     for (int i = 0; i < PG_STREAM_TRIAL_SAMPLES; ++i) {
@@ -86,7 +86,7 @@ static void test_outliers_do_not_decide(void)
     }
     CHECK_EXPLAINED(trial->chosen == PG_STORE_STREAMING, "two outliers of five decided");
 
-    pg_stream_trial *tied = pg_stream_trials_find(&trials, SIZE + 1);
+    pg_stream_trial *tied = pg_stream_trials_find_or_add(&trials, KEY + 1);
     run_trial(tied, 100 * US, 100 * US);
     CHECK_EXPLAINED(tied->chosen == PG_STORE_NORMAL, "a tie went to streaming stores");
 }
@@ -97,7 +97,7 @@ static void test_outliers_do_not_decide(void)
 static void test_rechecks_come_after_enough_calls_and_time(void)
 {
     pg_stream_trials trials = {0};
-    pg_stream_trial *trial = pg_stream_trials_find(&trials, SIZE);
+    pg_stream_trial *trial = pg_stream_trials_find_or_add(&trials, KEY);
     run_trial(trial, 100 * US, 150 * US);
     REQUIRE(trial->chosen == PG_STORE_NORMAL);
     const int64_t decided_at = clock_ns;
@@ -115,7 +115,7 @@ static void test_rechecks_come_after_enough_calls_and_time(void)
 
     /* Slow calls (another size): the interval is reached first, the count
      * rules. */
-    pg_stream_trial *slow = pg_stream_trials_find(&trials, SIZE + 1);
+    pg_stream_trial *slow = pg_stream_trials_find_or_add(&trials, KEY + 1);
     run_trial(slow, 1000 * US, 1500 * US);
     for (int i = 0; i < PG_STREAM_TRIAL_RECHECK_CALLS; ++i) {
         CHECK_EXPLAINED(call(slow, 1000 * US, 1500 * US) == PG_STORE_NORMAL, "rechecked after %d calls", i);
@@ -129,7 +129,7 @@ static void test_rechecks_come_after_enough_calls_and_time(void)
 static void test_the_choice_follows_a_changed_machine(void)
 {
     pg_stream_trials trials = {0};
-    pg_stream_trial *trial = pg_stream_trials_find(&trials, SIZE);
+    pg_stream_trial *trial = pg_stream_trials_find_or_add(&trials, KEY);
     run_trial(trial, 100 * US, 200 * US);
     REQUIRE(trial->chosen == PG_STORE_NORMAL);
     /* From now on normal stores take 160 us and streaming ones 100: the
@@ -152,20 +152,24 @@ static void test_the_choice_follows_a_changed_machine(void)
 static void test_the_least_recently_used_size_gives_way(void)
 {
     pg_stream_trials trials = {0};
-    pg_stream_trial *first = pg_stream_trials_find(&trials, 1);
-    run_trial(first, 150 * US, 100 * US);
-    for (uint64_t size = 2; size <= PG_STREAM_TRIAL_SIZES; ++size) {
-        pg_stream_trials_find(&trials, size);
+    pg_stream_trial *kept[PG_STREAM_TRIAL_SIZES + 1];
+    for (uint64_t key = 1; key <= PG_STREAM_TRIAL_SIZES; ++key) {
+        kept[key] = pg_stream_trials_find_or_add(&trials, key);
+        run_trial(kept[key], 150 * US, 100 * US); /* every size decided for streaming */
     }
-    CHECK(pg_stream_trials_find(&trials, 1) == first && first->chosen == PG_STORE_STREAMING);
-    pg_stream_trial *newcomer = pg_stream_trials_find(&trials, PG_STREAM_TRIAL_SIZES + 1); /* replaces 2 */
-    CHECK(newcomer != first && newcomer->size == PG_STREAM_TRIAL_SIZES + 1 && !newcomer->seen &&
-          newcomer->num_samples[0] == 0 && newcomer->num_samples[1] == 0);
-    for (uint64_t size = 3; size <= PG_STREAM_TRIAL_SIZES; ++size) {
-        CHECK_EXPLAINED(pg_stream_trials_find(&trials, size)->size == size, "size %llu lost",
-                        (unsigned long long)size);
+    CHECK(pg_stream_trials_find_or_add(&trials, 1) == kept[1]); /* 1 is now the most recently used */
+    pg_stream_trial *newcomer = pg_stream_trials_find_or_add(&trials, PG_STREAM_TRIAL_SIZES + 1);
+    CHECK_EXPLAINED(newcomer == kept[2], "the newcomer did not replace key 2, the least recently used");
+    CHECK(newcomer->key == PG_STREAM_TRIAL_SIZES + 1 && !newcomer->seen && newcomer->num_samples[0] == 0 &&
+          newcomer->num_samples[1] == 0);
+    for (uint64_t key = 1; key <= PG_STREAM_TRIAL_SIZES; ++key) {
+        if (key == 2) {
+            continue;
+        }
+        CHECK_EXPLAINED(kept[key]->key == key && kept[key]->chosen == PG_STORE_STREAMING &&
+                            kept[key]->num_samples[PG_STORE_STREAMING] == PG_STREAM_TRIAL_SAMPLES,
+                        "key %llu lost its trial", (unsigned long long)key);
     }
-    CHECK(pg_stream_trials_find(&trials, 1) == first && first->chosen == PG_STORE_STREAMING);
 }
 
 int main(void)

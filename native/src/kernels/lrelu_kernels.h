@@ -115,7 +115,8 @@ pg_isa pg_current_isa(void);
 const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
 
 /* Dense out-of-place output of at least this many bytes is written with the
- * streaming kernel (a measured, CPU-dependent crossover; dispatch.c); in
+ * streaming kernel (a measured, CPU-dependent crossover; dispatch.c), and
+ * below it, in the trial range, where stream trials find that it pays; in
  * place, kernels with prefetch_pays_from_dram prefetch from this size on. */
 int64_t pg_streaming_min_bytes(void);
 /* From this many bytes of dst up to pg_streaming_min_bytes(), dense
@@ -147,9 +148,14 @@ static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
  * Applies, in order: prefetch or not (pg_software_prefetch_pays,
  * prefetch_pays_from_dram), streaming stores from pg_streaming_min_bytes()
  * out of place, far kernels from pg_far_min_bytes() of footprint; a NULL
- * entry falls back to the choice before it.  Never changes bits. */
+ * entry falls back to the choice before it.  Never changes bits.  The plan
+ * asks the stream trials instead in the trial range. */
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
                                                    bool in_place);
+/* The same with streaming stores or not as `streaming` says (ignored in
+ * place and for strided passes): what a stream trial's way runs. */
+pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_storing(const pg_lrelu_kernels *kernels, bool dense,
+                                                           int64_t bytes, bool in_place, bool streaming);
 
 /* A copy of the stream trial (stream_trials.h) that dense out-of-place calls
  * with `kernels`, `bytes` of dst and `threads` (as the plan counts them:

@@ -303,11 +303,8 @@ static void fp_leave(fp_state saved)
 #endif
 }
 
-/* The contiguous kernel for a pass that streams its stores or not, as
- * `streaming` says; pg_lrelu_choose_contiguous decides that by size, a
- * stream trial by measuring. */
-static pg_lrelu_contiguous_fn *choose_kernel(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
-                                             bool in_place, bool streaming)
+pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_storing(const pg_lrelu_kernels *kernels, bool dense,
+                                                           int64_t bytes, bool in_place, bool streaming)
 {
     /* The streaming threshold stands for "the data comes from DRAM". */
     bool reaches_streaming_min = dense && bytes >= pg_streaming_min_bytes();
@@ -321,6 +318,7 @@ static pg_lrelu_contiguous_fn *choose_kernel(const pg_lrelu_kernels *kernels, bo
     }
     /* The footprint counts an in-place buffer once. */
     int64_t footprint = in_place ? bytes : 2 * bytes;
+    streaming = streaming && !in_place;
     pg_lrelu_contiguous_fn *special = streaming ? kernels->contiguous_streaming : NULL;
     if (footprint >= pg_far_min_bytes()) {
         pg_lrelu_contiguous_fn *far_kernel = streaming ? kernels->contiguous_far_streaming : kernels->contiguous_far;
@@ -332,8 +330,7 @@ static pg_lrelu_contiguous_fn *choose_kernel(const pg_lrelu_kernels *kernels, bo
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
                                                    bool in_place)
 {
-    bool streaming = dense && !in_place && bytes >= pg_streaming_min_bytes();
-    return choose_kernel(kernels, dense, bytes, in_place, streaming);
+    return pg_lrelu_choose_contiguous_storing(kernels, dense, bytes, in_place, bytes >= pg_streaming_min_bytes());
 }
 
 /* ---- stream trials (stream_trials.h) ------------------------------------ */
@@ -345,9 +342,9 @@ pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kerne
 static pg_stream_trials stream_trials;
 static atomic_flag stream_trials_taken = ATOMIC_FLAG_INIT;
 
-/* A call that takes part in a trial: size 0 when it does not. */
+/* A call that takes part in a trial: key 0 when it does not. */
 typedef struct stream_trial_call {
-    uint64_t size;
+    uint64_t key;
     pg_store_way way;
     int64_t started;
 } stream_trial_call;
@@ -359,9 +356,9 @@ static int64_t monotonic_ns(void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-/* A trial's size: the kernels (dtype and ISA level), dst's bytes and the
+/* A trial's key: the kernels (dtype and ISA level), dst's bytes and the
  * threads the call may use.  Never 0. */
-static uint64_t trial_size(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads)
+static uint64_t trial_key(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads)
 {
     uint64_t key = (uint64_t)(uintptr_t)kernels * 0x9E3779B97F4A7C15u ^ (uint64_t)bytes * 0xC2B2AE3D27D4EB4Fu ^
                    (uint64_t)threads * 0x165667B19E3779F9u;
@@ -378,37 +375,39 @@ static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t b
         atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return call;
     }
-    call.size = trial_size(job->kernels, bytes, threads);
+    call.key = trial_key(job->kernels, bytes, threads);
     call.started = monotonic_ns();
-    call.way = pg_stream_trial_way(pg_stream_trials_find(&stream_trials, call.size), call.started);
+    call.way = pg_stream_trial_way(pg_stream_trials_find_or_add(&stream_trials, call.key), call.started);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
-    job->contiguous = choose_kernel(job->kernels, dense, bytes, false, call.way == PG_STORE_STREAMING);
+    job->contiguous =
+        pg_lrelu_choose_contiguous_storing(job->kernels, dense, bytes, false, call.way == PG_STORE_STREAMING);
     return call;
 }
 
 static void end_stream_trial(const stream_trial_call *call)
 {
-    if (call->size == 0) {
+    if (call->key == 0) {
         return;
     }
     const int64_t now = monotonic_ns();
     if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return;
     }
-    pg_stream_trial_book(pg_stream_trials_find(&stream_trials, call->size), call->way, now - call->started, now);
+    pg_stream_trial_book(pg_stream_trials_find_or_add(&stream_trials, call->key), call->way, now - call->started,
+                         now);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
 }
 
 bool pg_lrelu_stream_trial_of(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads,
                               struct pg_stream_trial *copy)
 {
-    const uint64_t size = trial_size(kernels, bytes, threads);
+    const uint64_t key = trial_key(kernels, bytes, threads);
     bool found = false;
     if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return false;
     }
     for (int i = 0; i < PG_STREAM_TRIAL_SIZES && !found; ++i) {
-        if (stream_trials.sizes[i].size == size) {
+        if (stream_trials.sizes[i].key == key) {
             *copy = stream_trials.sizes[i];
             found = true;
         }

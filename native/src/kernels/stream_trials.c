@@ -5,13 +5,13 @@
 
 #include <stddef.h>
 
-pg_stream_trial *pg_stream_trials_find(pg_stream_trials *trials, uint64_t size)
+pg_stream_trial *pg_stream_trials_find_or_add(pg_stream_trials *trials, uint64_t key)
 {
     trials->lookups += 1;
     pg_stream_trial *oldest = &trials->sizes[0];
     for (int i = 0; i < PG_STREAM_TRIAL_SIZES; ++i) {
         pg_stream_trial *trial = &trials->sizes[i];
-        if (trial->size == size) {
+        if (trial->key == key) {
             trial->last_use = trials->lookups;
             return trial;
         }
@@ -19,7 +19,7 @@ pg_stream_trial *pg_stream_trials_find(pg_stream_trials *trials, uint64_t size)
             oldest = trial; /* free slots have last_use 0 */
         }
     }
-    *oldest = (pg_stream_trial){.size = size, .last_use = trials->lookups};
+    *oldest = (pg_stream_trial){.key = key, .last_use = trials->lookups};
     return oldest;
 }
 

@@ -34,8 +34,18 @@
  * PG_STREAM_TRIAL_SIZES sizes are followed at a time, the least recently
  * used giving way.  The bits are the same either way.
  *
- * Pure bookkeeping: no clock, no atomics, no locks; plan.c calls it under
- * its own lock with the times it read.
+ * What is timed is the whole call, as the caller sees it: with threads, a
+ * call the pool ran alone (a back-off or a probe, pool_account.h) is booked
+ * like any other, and the median absorbs two such calls of five.  The two
+ * ways are the level's normal kernel and its streaming one, which on some
+ * levels differ in more than the stores: the AVX2 streaming kernels always
+ * prefetch, and for bf16 and f16 take four vectors a step (lrelu_avx2.c);
+ * the trial measures the kernels as they are.
+ *
+ * Pure bookkeeping: no clock, no atomics, no locks.  plan.c calls it with
+ * the times it read, under a flag it only ever tries: a call that finds
+ * the flag taken (another thread is booking, for ~0.1 us) runs the size's
+ * usual choice and books nothing.
  */
 #ifndef PYGRAPH_KERNELS_STREAM_TRIALS_H
 #define PYGRAPH_KERNELS_STREAM_TRIALS_H
@@ -53,13 +63,14 @@ typedef enum pg_store_way { PG_STORE_NORMAL = 0, PG_STORE_STREAMING = 1, PG_STOR
 
 /* One size of output. */
 typedef struct pg_stream_trial {
-    uint64_t size;     /* the caller's key (never 0); 0: a free slot */
+    uint64_t key;      /* the caller's key for the size (never 0); 0: a free slot */
     uint64_t last_use; /* the trials' count of lookups at this size's latest */
     bool seen;         /* its first call has run (and was not booked) */
     int64_t samples_ns[PG_STORE_WAYS][PG_STREAM_TRIAL_SAMPLES]; /* each way's latest calls, a ring */
     int num_samples[PG_STORE_WAYS];
     int oldest[PG_STORE_WAYS];      /* the ring's next slot to overwrite */
-    pg_store_way chosen;            /* the way with the smaller median, once both have all samples */
+    pg_store_way chosen;            /* the way with the smaller median; meaningful once both ways have
+                                       all their samples */
     uint32_t since_recheck;         /* calls run the chosen way since the latest recheck */
     int64_t rechecked_at;           /* when the latest recheck (or the trial's end) was booked */
 } pg_stream_trial;
@@ -69,9 +80,9 @@ typedef struct pg_stream_trials {
     pg_stream_trial sizes[PG_STREAM_TRIAL_SIZES];
 } pg_stream_trials;
 
-/* The record of `size` (never 0), made afresh in the least recently used
- * slot if there is none. */
-pg_stream_trial *pg_stream_trials_find(pg_stream_trials *trials, uint64_t size);
+/* The record of the size `key` names (never 0), made afresh in the least
+ * recently used slot if there is none. */
+pg_stream_trial *pg_stream_trials_find_or_add(pg_stream_trials *trials, uint64_t key);
 
 /* How the next call of `trial`'s size, starting at `now`, stores. */
 pg_store_way pg_stream_trial_way(const pg_stream_trial *trial, int64_t now);
