@@ -87,9 +87,9 @@ static void check_level(void)
     }
 }
 
-/* Runs `calls` calls of a 1-d plan of `n` f32 (strides in elements) with
- * the plan, each on a dst filled with a pattern first; returns whether
- * every one wrote `expected` (indexed as dst). */
+/* Makes `calls` calls of a 1-d plan over `n` f32 (src's stride in
+ * elements, dst dense), each on a dst filled with a pattern first unless
+ * in place; returns whether every one wrote `expected` (indexed as dst). */
 static bool run_plan_calls(int calls, int64_t n, const float *src, int64_t src_stride, float *dst,
                            const float *expected)
 {

@@ -155,10 +155,10 @@ static int64_t streaming_crossover_bytes(void)
 
 /*
  * Below the crossover, down to this size of dst, the calls measure which
- * stores pay (stream_trials.h): on AMD the crossover follows the share of
- * the L3 that the host leaves (12-16 MiB on the Zen 4 VM, 6-8 on the Zen 3
- * VM).  Intel's crossover is the core's own L2, which no neighbour takes:
- * no trials there.
+ * stores pay: elsewhere than on Intel the crossover follows the share of
+ * the L3 that the host leaves (stream_trials.h has the figures).  Intel's
+ * crossover is the core's own L2, which no neighbour takes: no trials
+ * there.
  */
 static int64_t streaming_trial_bytes(int64_t crossover)
 {

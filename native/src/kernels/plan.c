@@ -18,7 +18,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "kernels/lrelu_kernels.h"
 #include "kernels/stream_trials.h"
@@ -349,19 +348,18 @@ typedef struct stream_trial_call {
     int64_t started;
 } stream_trial_call;
 
-static int64_t monotonic_ns(void)
+/* Three values mixed into one key (for the plan's keys of calls that take
+ * the same time). */
+static uint64_t mix_key(uint64_t a, uint64_t b, uint64_t c)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    return a * 0x9E3779B97F4A7C15u ^ b * 0xC2B2AE3D27D4EB4Fu ^ c * 0x165667B19E3779F9u;
 }
 
 /* A trial's key: the kernels (dtype and ISA level), dst's bytes and the
  * threads the call may use.  Never 0. */
 static uint64_t trial_key(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads)
 {
-    uint64_t key = (uint64_t)(uintptr_t)kernels * 0x9E3779B97F4A7C15u ^ (uint64_t)bytes * 0xC2B2AE3D27D4EB4Fu ^
-                   (uint64_t)threads * 0x165667B19E3779F9u;
+    uint64_t key = mix_key((uint64_t)(uintptr_t)kernels, (uint64_t)bytes, (uint64_t)threads);
     return key != 0 ? key : 1;
 }
 
@@ -376,7 +374,7 @@ static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t b
         return call;
     }
     call.key = trial_key(job->kernels, bytes, threads);
-    call.started = monotonic_ns();
+    call.started = pg_monotonic_ns();
     call.way = pg_stream_trial_way(pg_stream_trials_find_or_add(&stream_trials, call.key), call.started);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
     job->contiguous =
@@ -389,7 +387,7 @@ static void end_stream_trial(const stream_trial_call *call)
     if (call->key == 0) {
         return;
     }
-    const int64_t now = monotonic_ns();
+    const int64_t now = pg_monotonic_ns();
     if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return;
     }
@@ -401,19 +399,15 @@ static void end_stream_trial(const stream_trial_call *call)
 bool pg_lrelu_stream_trial_of(const pg_lrelu_kernels *kernels, int64_t bytes, int64_t threads,
                               struct pg_stream_trial *copy)
 {
-    const uint64_t key = trial_key(kernels, bytes, threads);
-    bool found = false;
     if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return false;
     }
-    for (int i = 0; i < PG_STREAM_TRIAL_SIZES && !found; ++i) {
-        if (stream_trials.sizes[i].key == key) {
-            *copy = stream_trials.sizes[i];
-            found = true;
-        }
+    const pg_stream_trial *trial = pg_stream_trials_find(&stream_trials, trial_key(kernels, bytes, threads));
+    if (trial != NULL) {
+        *copy = *trial;
     }
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
-    return found;
+    return trial != NULL;
 }
 
 static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
@@ -436,8 +430,8 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
  * the pool's probes less exact.  Never 0. */
 static uint64_t job_shape(const plan_job *job, bool dense)
 {
-    uint64_t key = (uint64_t)job->plan->num_elements * 0x9E3779B97F4A7C15u ^
-                   (uint64_t)job->chunk_elements * 0xC2B2AE3D27D4EB4Fu ^ (uint64_t)(uintptr_t)job->contiguous;
+    uint64_t key = mix_key((uint64_t)job->plan->num_elements, (uint64_t)job->chunk_elements,
+                           (uint64_t)(uintptr_t)job->contiguous);
     key = key << 2 | (uint64_t)dense << 1 | (uint64_t)(job->src == job->dst);
     return key != 0 ? key : 1;
 }

@@ -5,6 +5,16 @@
 
 #include <stddef.h>
 
+const pg_stream_trial *pg_stream_trials_find(const pg_stream_trials *trials, uint64_t key)
+{
+    for (int i = 0; i < PG_STREAM_TRIAL_SIZES; ++i) {
+        if (trials->sizes[i].key == key) {
+            return &trials->sizes[i];
+        }
+    }
+    return NULL;
+}
+
 pg_stream_trial *pg_stream_trials_find_or_add(pg_stream_trials *trials, uint64_t key)
 {
     trials->lookups += 1;

@@ -80,6 +80,10 @@ typedef struct pg_stream_trials {
     pg_stream_trial sizes[PG_STREAM_TRIAL_SIZES];
 } pg_stream_trials;
 
+/* The record of the size `key` names (never 0); NULL if there is none.
+ * Leaves the order of use as it was. */
+const pg_stream_trial *pg_stream_trials_find(const pg_stream_trials *trials, uint64_t key);
+
 /* The record of the size `key` names (never 0), made afresh in the least
  * recently used slot if there is none. */
 pg_stream_trial *pg_stream_trials_find_or_add(pg_stream_trials *trials, uint64_t key);

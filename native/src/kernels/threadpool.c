@@ -202,7 +202,7 @@ static pool the_pool = {
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
-static int64_t monotonic_ns(void)
+int64_t pg_monotonic_ns(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -311,7 +311,7 @@ static void work_on_job(const job *j, int participant)
 static bool spin_for_job(uint32_t seen)
 {
     pool *p = &the_pool;
-    int64_t deadline = monotonic_ns() + PG_WORKER_SPIN_NS;
+    int64_t deadline = pg_monotonic_ns() + PG_WORKER_SPIN_NS;
     for (unsigned i = 1;; ++i) {
         if (atomic_load_explicit(&p->job_sequence, memory_order_relaxed) != seen) {
             return true;
@@ -322,7 +322,7 @@ static bool spin_for_job(uint32_t seen)
         }
         PG_CPU_RELAX();
         if (i % 64 == 0) {
-            if (monotonic_ns() > deadline) {
+            if (pg_monotonic_ns() > deadline) {
                 return false;
             }
             /* Give the CPU away if anything else wants it: when threads
@@ -536,7 +536,7 @@ static bool wait_for_chunks(size_t expected, int64_t now)
         /* Yield as the worker does: the chunk we wait for may be running
          * on this very CPU. */
         sched_yield();
-        if (monotonic_ns() > deadline) {
+        if (pg_monotonic_ns() > deadline) {
             pthread_mutex_lock(&p->lock);
             atomic_store_explicit(&p->caller_sleeping, true, memory_order_seq_cst);
             while (atomic_load_explicit(&p->chunks_finished, memory_order_seq_cst) < expected) {
@@ -563,7 +563,7 @@ static bool wait_for_chunks(size_t expected, int64_t now)
 static bool rest_workers(pool *p)
 {
     atomic_store_explicit(&p->resting, true, memory_order_relaxed);
-    int64_t deadline = monotonic_ns() + PG_REST_WAIT_NS;
+    int64_t deadline = pg_monotonic_ns() + PG_REST_WAIT_NS;
     bool all_asleep = false;
     for (unsigned i = 1;; ++i) {
         if (pthread_mutex_trylock(&p->lock) == 0) {
@@ -576,7 +576,7 @@ static bool rest_workers(pool *p)
         PG_CPU_RELAX();
         if (i % 16 == 0) {
             sched_yield(); /* a worker on this CPU needs it to go to sleep */
-            if (monotonic_ns() > deadline) {
+            if (pg_monotonic_ns() > deadline) {
                 break;
             }
         }
@@ -592,14 +592,14 @@ static void run_probe_call(pool *p, pg_shape_pace *pace, pg_probe_step step, siz
 {
     if (!rest_workers(p)) {
         run(context, 0, num_chunks);
-        pg_pool_account_probe_given_up(pace, monotonic_ns());
+        pg_pool_account_probe_given_up(pace, pg_monotonic_ns());
     } else if (step == PG_PROBE_WARM) {
         run(context, 0, num_chunks);
         pg_pool_account_probe_warmed(pace);
     } else {
-        const int64_t started = monotonic_ns();
+        const int64_t started = pg_monotonic_ns();
         run(context, 0, num_chunks);
-        pg_pool_account_probed(pace, started, monotonic_ns(), num_chunks);
+        pg_pool_account_probed(pace, started, pg_monotonic_ns(), num_chunks);
     }
     atomic_store_explicit(&p->resting, false, memory_order_relaxed);
 }
@@ -618,7 +618,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
         helpers = (int)(num_chunks - 1);
     }
     pthread_once(&pool_once, init_pool_once);
-    const int64_t started = monotonic_ns();
+    const int64_t started = pg_monotonic_ns();
     if (started < atomic_load_explicit(&p->alone_until_ns, memory_order_relaxed)) {
         goto alone; /* backing off: the latest calls cost more than they saved */
     }
@@ -683,13 +683,13 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
      * caller's time, more for a late worker) stays well inside the debt
      * that triggers a back-off, so the first call after a pause is judged
      * like any other. */
-    const int64_t begun = monotonic_ns();
+    const int64_t begun = pg_monotonic_ns();
     size_t ran = 0;
     for (int k = 0; k < j.participants; ++k) {
         ran += run_range_chunks(&j, k);
     }
-    const int64_t own_done = monotonic_ns();
-    const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? monotonic_ns() : own_done;
+    const int64_t own_done = pg_monotonic_ns();
+    const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? pg_monotonic_ns() : own_done;
     const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .finished = finished,
                                  .ran = ran, .num_chunks = num_chunks, .pace = pace};
     int64_t alone_until = pg_pool_account_settle(&p->account, &call);

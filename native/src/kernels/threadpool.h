@@ -43,4 +43,8 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * heap after the pool has started. */
 void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chunk_fn *run, void *context);
 
+/* CLOCK_MONOTONIC in nanoseconds: the clock the pool's account and the
+ * plan's stream trials time calls with. */
+int64_t pg_monotonic_ns(void);
+
 #endif /* PYGRAPH_KERNELS_THREADPOOL_H */
