@@ -67,15 +67,24 @@ static void check_level(void)
             continue;
         }
         /* What a stream trial's way runs (below the threshold; in place
-         * never streams). */
+         * never streams; prefetch when asked, wherever). */
         const int64_t trial_bytes = pg_streaming_trial_min_bytes();
         if (trial_bytes < streaming_min) {
-            CHECK(pg_lrelu_choose_contiguous_storing(k, true, trial_bytes, false, true) ==
-                  (k->contiguous_streaming != NULL ? k->contiguous_streaming : near_kernel(k, prefetch)));
-            CHECK(pg_lrelu_choose_contiguous_storing(k, true, trial_bytes, false, false) == near_kernel(k, prefetch));
-            CHECK(pg_lrelu_choose_contiguous_storing(k, true, trial_bytes, true, true) == near_kernel(k, prefetch));
-            CHECK(pg_lrelu_choose_contiguous_storing(k, false, trial_bytes, false, true) == near_kernel(k, prefetch));
+            pg_lrelu_contiguous_fn *streaming = k->contiguous_streaming;
+            CHECK(pg_lrelu_choose_contiguous_as(k, true, trial_bytes, false, false, true) ==
+                  (streaming != NULL ? streaming : near_kernel(k, prefetch)));
+            CHECK(pg_lrelu_choose_contiguous_as(k, true, trial_bytes, false, true, true) ==
+                  (streaming != NULL ? streaming : k->contiguous));
+            CHECK(pg_lrelu_choose_contiguous_as(k, true, trial_bytes, false, false, false) == near_kernel(k, prefetch));
+            CHECK(pg_lrelu_choose_contiguous_as(k, true, trial_bytes, false, true, false) == k->contiguous);
+            CHECK(pg_lrelu_choose_contiguous_as(k, true, trial_bytes, true, false, true) == near_kernel(k, prefetch));
+            CHECK(pg_lrelu_choose_contiguous_as(k, true, trial_bytes, true, true, true) == k->contiguous);
+            CHECK(pg_lrelu_choose_contiguous_as(k, false, trial_bytes, false, false, true) ==
+                  near_kernel(k, prefetch));
         }
+        /* Two threads try on to twice the threshold, one thread not. */
+        CHECK(pg_streaming_trial_max_bytes(1) == streaming_min);
+        CHECK(pg_streaming_trial_max_bytes(2) == (trial_bytes < streaming_min ? 2 * streaming_min : streaming_min));
         /* Below the threshold (and the far crossover: 64 MiB or never). */
         expect(k, "dense", true, streaming_min - 64, false, near_kernel(k, prefetch));
         expect(k, "dense, in place", true, streaming_min - 64, true, near_kernel(k, prefetch));
@@ -108,13 +117,60 @@ static bool run_plan_calls(int calls, int64_t n, const float *src, int64_t src_s
     return all_right;
 }
 
-/* Dense out-of-place calls whose dst lies in the trial range (between
- * pg_streaming_trial_min_bytes and pg_streaming_min_bytes) take turns
- * between normal and streaming stores and book their times
- * (stream_trials.h): after the unbooked first call and
- * 2 x PG_STREAM_TRIAL_SAMPLES more, each way has all its samples.  In-place
- * and strided calls of that size, and dense ones below the range, book
- * nothing.  Every call writes the scalar reference's bits. */
+/* The ways a trial of f32 at `bytes` tries: normal and streaming stores,
+ * and prefetch where that runs another kernel (stream_trials.h). */
+static unsigned expected_ways(const pg_lrelu_kernels *k, int64_t bytes)
+{
+    const bool prefetched_differs = pg_lrelu_choose_contiguous_as(k, true, bytes, false, true, false) !=
+                                    pg_lrelu_choose_contiguous_as(k, true, bytes, false, false, false);
+    return 1u << PG_WAY_NORMAL | 1u << PG_WAY_STREAMING | (prefetched_differs ? 1u << PG_WAY_PREFETCHED : 0u);
+}
+
+/* Checks that the trial of `k` at `bytes` on `threads` threads exists,
+ * tries the ways it should, and is past its turns: every tried way but the
+ * chosen one has all its ratios. */
+static void check_trial_is_decided(const pg_lrelu_kernels *k, int64_t bytes, int64_t threads)
+{
+    pg_stream_trial trial;
+    const bool found = pg_lrelu_stream_trial_of(k, bytes, threads, &trial);
+    CHECK_EXPLAINED(found, "[isa %s] no trial of %lld bytes on %lld threads", current_isa, (long long)bytes,
+                    (long long)threads);
+    if (!found) {
+        return;
+    }
+    const unsigned ways = expected_ways(k, bytes);
+    bool decided = trial.seen && trial.decided && trial.ways == ways;
+    for (int way = 0; way < PG_TRIAL_WAYS; ++way) {
+        const bool needs_ratios = (ways >> way & 1u) && way != (int)trial.chosen;
+        decided = decided && trial.num_ratios[way] == (needs_ratios ? PG_STREAM_TRIAL_SAMPLES : 0);
+    }
+    CHECK_EXPLAINED(decided,
+                    "[isa %s] %lld bytes on %lld threads: decided %d, ways %#x (expected %#x), chose way %d, "
+                    "ratios %d/%d/%d",
+                    current_isa, (long long)bytes, (long long)threads, trial.decided, trial.ways, ways,
+                    (int)trial.chosen, trial.num_ratios[PG_WAY_NORMAL], trial.num_ratios[PG_WAY_PREFETCHED],
+                    trial.num_ratios[PG_WAY_STREAMING]);
+}
+
+/* The calls a trial of `ways` takes to its choice: the unbooked first one
+ * and PG_STREAM_TRIAL_SAMPLES rounds of turns. */
+static int calls_to_choose(unsigned ways)
+{
+    int tried = 0;
+    for (int way = 0; way < PG_TRIAL_WAYS; ++way) {
+        tried += (int)(ways >> way & 1u);
+    }
+    return 1 + tried * PG_STREAM_TRIAL_SAMPLES;
+}
+
+/* Dense out-of-place calls whose dst lies in the trial range (from
+ * pg_streaming_trial_min_bytes to pg_streaming_trial_max_bytes) take turns
+ * between the ways and book their times (stream_trials.h): after the
+ * unbooked first call and PG_STREAM_TRIAL_SAMPLES rounds of turns, the
+ * trial is decided.  In-place and strided calls of that size, dense
+ * ones below the range, and one thread's calls past the streaming
+ * threshold book nothing; two threads' calls there do.  Every call writes
+ * the scalar reference's bits. */
 static void check_stream_trials(void)
 {
     const int64_t bytes = pg_streaming_trial_min_bytes() + 4096;
@@ -125,15 +181,18 @@ static void check_stream_trials(void)
         return; /* no trial range on this CPU (Intel), no streaming kernel at this level, or this level's f32
                    kernels are a lower level's, already tried */
     }
-    const int64_t n = bytes / 4, below = (pg_streaming_trial_min_bytes() - 4096) / 4;
-    float *src = malloc((size_t)bytes), *dst = malloc((size_t)bytes), *expected = malloc((size_t)bytes);
-    float *reversed_expected = malloc((size_t)bytes);
+    /* Past the threshold, where only more than one thread tries. */
+    const int64_t threaded_bytes = pg_streaming_min_bytes() + 4096;
+    REQUIRE(threaded_bytes < pg_streaming_trial_max_bytes(2));
+    const int64_t n = bytes / 4, below = (pg_streaming_trial_min_bytes() - 4096) / 4, threaded_n = threaded_bytes / 4;
+    float *src = malloc((size_t)threaded_bytes), *dst = malloc((size_t)threaded_bytes);
+    float *expected = malloc((size_t)threaded_bytes), *reversed_expected = malloc((size_t)bytes);
     REQUIRE(src != NULL && dst != NULL && expected != NULL && reversed_expected != NULL);
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < threaded_n; ++i) {
         src[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
     }
     const float alpha = 0.3f;
-    pg_lrelu_kernels_scalar[pg_lrelu_f32].contiguous((size_t)n, src, expected, &alpha, 1, false);
+    pg_lrelu_kernels_scalar[pg_lrelu_f32].contiguous((size_t)threaded_n, src, expected, &alpha, 1, false);
     for (int64_t i = 0; i < n; ++i) {
         reversed_expected[i] = expected[n - 1 - i];
     }
@@ -150,17 +209,24 @@ static void check_stream_trials(void)
     CHECK(run_plan_calls(1, n, dst, 1, dst, expected));
     CHECK_EXPLAINED(!pg_lrelu_stream_trial_of(k, bytes, 1, &trial), "[isa %s] an in-place call was booked",
                     current_isa);
+    /* One thread past the threshold streams without a trial. */
+    CHECK(run_plan_calls(3, threaded_n, src, 1, dst, expected));
+    CHECK_EXPLAINED(!pg_lrelu_stream_trial_of(k, threaded_bytes, 1, &trial),
+                    "[isa %s] one thread's call past the threshold was booked", current_isa);
 
     /* Out of place in the range: the trial. */
-    if (!CHECK(run_plan_calls(1 + 2 * PG_STREAM_TRIAL_SAMPLES, n, src, 1, dst, expected))) {
+    if (!CHECK(run_plan_calls(calls_to_choose(expected_ways(k, bytes)), n, src, 1, dst, expected))) {
         fprintf(stderr, "  [isa %s] a call of a trial wrote other bits\n", current_isa);
     }
-    if (CHECK(pg_lrelu_stream_trial_of(k, bytes, 1, &trial))) {
-        CHECK_EXPLAINED(trial.seen && trial.num_samples[PG_STORE_NORMAL] == PG_STREAM_TRIAL_SAMPLES &&
-                            trial.num_samples[PG_STORE_STREAMING] == PG_STREAM_TRIAL_SAMPLES,
-                        "[isa %s] %d normal and %d streaming samples booked", current_isa,
-                        trial.num_samples[PG_STORE_NORMAL], trial.num_samples[PG_STORE_STREAMING]);
+    check_trial_is_decided(k, bytes, 1);
+
+    /* Two threads past the threshold: a trial of their own. */
+    REQUIRE_OK(pygraph_set_num_threads(2));
+    if (!CHECK(run_plan_calls(calls_to_choose(expected_ways(k, threaded_bytes)), threaded_n, src, 1, dst,
+                              expected))) {
+        fprintf(stderr, "  [isa %s] a call of a two-thread trial wrote other bits\n", current_isa);
     }
+    check_trial_is_decided(k, threaded_bytes, 2);
     CHECK_OK(pygraph_set_num_threads(0));
     free(src);
     free(dst);
@@ -186,9 +252,10 @@ int main(void)
         }
     }
     CHECK_OK(pygraph_set_max_cpu_isa("best"));
-    printf("kernel choice checked up to %s (software prefetch %s, streaming from %lld bytes, tried from %lld, far "
-           "from %lld)\n",
+    printf("kernel choice checked up to %s (software prefetch %s, streaming from %lld bytes, tried from %lld to %lld "
+           "on two threads, far from %lld)\n",
            best, pg_software_prefetch_pays() ? "on" : "off", (long long)pg_streaming_min_bytes(),
-           (long long)pg_streaming_trial_min_bytes(), (long long)pg_far_min_bytes());
+           (long long)pg_streaming_trial_min_bytes(), (long long)pg_streaming_trial_max_bytes(2),
+           (long long)pg_far_min_bytes());
     return tu_finish("test_kernel_choice");
 }

@@ -344,6 +344,15 @@ int64_t pg_streaming_trial_min_bytes(void)
     return streaming_trial_min_bytes;
 }
 
+int64_t pg_streaming_trial_max_bytes(int64_t threads)
+{
+    pthread_once(&detect_once, detect);
+    /* Where there are trials at all (stream_trials.h has the figures of
+     * two threads against one). */
+    const bool tried = streaming_trial_min_bytes < streaming_min_bytes;
+    return tried && threads > 1 ? 2 * streaming_min_bytes : streaming_min_bytes;
+}
+
 int64_t pg_far_min_bytes(void)
 {
     pthread_once(&detect_once, detect);

@@ -119,10 +119,15 @@ const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
  * below it, in the trial range, where stream trials find that it pays; in
  * place, kernels with prefetch_pays_from_dram prefetch from this size on. */
 int64_t pg_streaming_min_bytes(void);
-/* From this many bytes of dst up to pg_streaming_min_bytes(), dense
- * out-of-place calls measure whether streaming pays (stream_trials.h,
- * plan.c); equal to pg_streaming_min_bytes() where they never do. */
+/* From this many bytes of dst up to pg_streaming_trial_max_bytes(), dense
+ * out-of-place calls measure whether streaming stores or software prefetch
+ * pay (stream_trials.h, plan.c); equal to pg_streaming_min_bytes() where
+ * they never do. */
 int64_t pg_streaming_trial_min_bytes(void);
+/* The end of the trial range for calls on `threads` threads:
+ * pg_streaming_min_bytes() for one thread and where there are no trials,
+ * twice that for more threads (their crossover lies higher). */
+int64_t pg_streaming_trial_max_bytes(int64_t threads);
 /* A dense call whose footprint (the bytes of src and dst, of the one
  * buffer in place) is at least this many runs a far kernel (dispatch.c:
  * 64 MiB on Intel, never elsewhere; PYGRAPH_FAR_MIN_BYTES overrides it). */
@@ -153,9 +158,10 @@ static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
                                                    bool in_place);
 /* The same with streaming stores or not as `streaming` says (ignored in
- * place and for strided passes): what a stream trial's way runs. */
-pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_storing(const pg_lrelu_kernels *kernels, bool dense,
-                                                           int64_t bytes, bool in_place, bool streaming);
+ * place and for strided passes), and with software prefetch whatever the
+ * CPU's choice if `prefetch`: what a stream trial's way runs. */
+pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_as(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
+                                                      bool in_place, bool prefetch, bool streaming);
 
 /* A copy of the stream trial (stream_trials.h) that dense out-of-place calls
  * with `kernels`, `bytes` of dst and `threads` (as the plan counts them:

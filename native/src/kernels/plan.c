@@ -302,13 +302,13 @@ static void fp_leave(fp_state saved)
 #endif
 }
 
-pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_storing(const pg_lrelu_kernels *kernels, bool dense,
-                                                           int64_t bytes, bool in_place, bool streaming)
+pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_as(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
+                                                      bool in_place, bool prefetch, bool streaming)
 {
     /* The streaming threshold stands for "the data comes from DRAM". */
     bool reaches_streaming_min = dense && bytes >= pg_streaming_min_bytes();
     pg_lrelu_contiguous_fn *chosen = kernels->contiguous;
-    if (kernels->contiguous_unprefetched != NULL && !pg_software_prefetch_pays() &&
+    if (kernels->contiguous_unprefetched != NULL && !prefetch && !pg_software_prefetch_pays() &&
         !(reaches_streaming_min && kernels->prefetch_pays_from_dram)) {
         chosen = kernels->contiguous_unprefetched;
     }
@@ -329,7 +329,7 @@ pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_storing(const pg_lrelu_kernel
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
                                                    bool in_place)
 {
-    return pg_lrelu_choose_contiguous_storing(kernels, dense, bytes, in_place, bytes >= pg_streaming_min_bytes());
+    return pg_lrelu_choose_contiguous_as(kernels, dense, bytes, in_place, false, bytes >= pg_streaming_min_bytes());
 }
 
 /* ---- stream trials (stream_trials.h) ------------------------------------ */
@@ -344,7 +344,8 @@ static atomic_flag stream_trials_taken = ATOMIC_FLAG_INIT;
 /* A call that takes part in a trial: key 0 when it does not. */
 typedef struct stream_trial_call {
     uint64_t key;
-    pg_store_way way;
+    unsigned ways; /* the ways its size tries */
+    pg_trial_way way;
     int64_t started;
 } stream_trial_call;
 
@@ -363,22 +364,41 @@ static uint64_t trial_key(const pg_lrelu_kernels *kernels, int64_t bytes, int64_
     return key != 0 ? key : 1;
 }
 
-/* For a dense out-of-place call in the trial range: how it stores, with
+/* The kernel each way of a trial runs (dense, out of place, `bytes` in
+ * the trial range). */
+static pg_lrelu_contiguous_fn *trial_way_kernel(const pg_lrelu_kernels *kernels, int64_t bytes, pg_trial_way way)
+{
+    return pg_lrelu_choose_contiguous_as(kernels, true, bytes, false, way == PG_WAY_PREFETCHED,
+                                         way == PG_WAY_STREAMING);
+}
+
+/* The ways a trial of `kernels` at `bytes` tries: the prefetched way only
+ * where it runs another kernel than the normal one. */
+static unsigned trial_ways(const pg_lrelu_kernels *kernels, int64_t bytes)
+{
+    unsigned ways = 1u << PG_WAY_NORMAL | 1u << PG_WAY_STREAMING;
+    if (trial_way_kernel(kernels, bytes, PG_WAY_PREFETCHED) != trial_way_kernel(kernels, bytes, PG_WAY_NORMAL)) {
+        ways |= 1u << PG_WAY_PREFETCHED;
+    }
+    return ways;
+}
+
+/* For a dense out-of-place call in the trial range: how it runs, with
  * job->contiguous set to match. */
 static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t bytes, int64_t threads)
 {
     stream_trial_call call = {0};
     if (!dense || job->src == job->dst || job->kernels->contiguous_streaming == NULL ||
-        bytes < pg_streaming_trial_min_bytes() || bytes >= pg_streaming_min_bytes() ||
+        bytes < pg_streaming_trial_min_bytes() || bytes >= pg_streaming_trial_max_bytes(threads) ||
         atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return call;
     }
     call.key = trial_key(job->kernels, bytes, threads);
+    call.ways = trial_ways(job->kernels, bytes);
     call.started = pg_monotonic_ns();
-    call.way = pg_stream_trial_way(pg_stream_trials_find_or_add(&stream_trials, call.key), call.started);
+    call.way = pg_stream_trial_way(pg_stream_trials_find_or_add(&stream_trials, call.key, call.ways), call.started);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
-    job->contiguous =
-        pg_lrelu_choose_contiguous_storing(job->kernels, dense, bytes, false, call.way == PG_STORE_STREAMING);
+    job->contiguous = trial_way_kernel(job->kernels, bytes, call.way);
     return call;
 }
 
@@ -391,8 +411,8 @@ static void end_stream_trial(const stream_trial_call *call)
     if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return;
     }
-    pg_stream_trial_book(pg_stream_trials_find_or_add(&stream_trials, call->key), call->way, now - call->started,
-                         now);
+    pg_stream_trial_book(pg_stream_trials_find_or_add(&stream_trials, call->key, call->ways), call->way,
+                         now - call->started, now);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
 }
 
