@@ -209,7 +209,7 @@ static void check_stream_trials(void)
     CHECK(run_plan_calls(1, n, dst, 1, dst, expected));
     CHECK_EXPLAINED(!pg_lrelu_stream_trial_of(k, bytes, 1, &trial), "[isa %s] an in-place call was booked",
                     current_isa);
-    /* One thread past the threshold streams without a trial. */
+    /* One thread past the threshold: no trial. */
     CHECK(run_plan_calls(3, threaded_n, src, 1, dst, expected));
     CHECK_EXPLAINED(!pg_lrelu_stream_trial_of(k, threaded_bytes, 1, &trial),
                     "[isa %s] one thread's call past the threshold was booked", current_isa);

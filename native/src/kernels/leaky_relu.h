@@ -61,8 +61,8 @@ void pg_lrelu_plan_init(pg_lrelu_plan *plan, pygraph_data_type data_type, int nd
  * Uses the kernels selected for the current CPU and ISA cap, and the thread
  * pool above the size where threads pay; dense out-of-place calls of the
  * sizes where streaming stores or software prefetch may or may not pay time
- * themselves to find out (stream_trials.h).  Never allocates on the heap; safe to call from
- * many threads at once. */
+ * themselves to find out (stream_trials.h).  Never allocates on the heap;
+ * safe to call from many threads at once. */
 void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst);
 
 #endif /* PYGRAPH_KERNELS_LEAKY_RELU_H */

@@ -115,9 +115,11 @@ pg_isa pg_current_isa(void);
 const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
 
 /* Dense out-of-place output of at least this many bytes is written with the
- * streaming kernel (a measured, CPU-dependent crossover; dispatch.c), and
- * below it, in the trial range, where stream trials find that it pays; in
- * place, kernels with prefetch_pays_from_dram prefetch from this size on. */
+ * streaming kernel (a measured, CPU-dependent crossover; dispatch.c), except
+ * where the stream trials choose (below it down to
+ * pg_streaming_trial_min_bytes(), and on more than one thread up to
+ * pg_streaming_trial_max_bytes()); in place, kernels with
+ * prefetch_pays_from_dram prefetch from this size on. */
 int64_t pg_streaming_min_bytes(void);
 /* From this many bytes of dst up to pg_streaming_trial_max_bytes(), dense
  * out-of-place calls measure whether streaming stores or software prefetch

@@ -335,9 +335,10 @@ pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kerne
 /* ---- stream trials (stream_trials.h) ------------------------------------ */
 
 /* The process's trials, under a flag that is only ever tried: a call that
- * finds it taken runs the size's usual choice and books nothing.  (A fork
- * while another thread holds it leaves it taken in the child, whose calls
- * then keep to the usual choice.) */
+ * finds it taken runs what pg_lrelu_choose_contiguous chooses by size (not
+ * the trial's choice; from the crossover up, on threads, streaming stores)
+ * and books nothing.  (A fork while another thread holds it leaves it
+ * taken in the child, whose calls then keep to that choice.) */
 static pg_stream_trials stream_trials;
 static atomic_flag stream_trials_taken = ATOMIC_FLAG_INIT;
 
@@ -389,12 +390,15 @@ static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t b
 {
     stream_trial_call call = {0};
     if (!dense || job->src == job->dst || job->kernels->contiguous_streaming == NULL ||
-        bytes < pg_streaming_trial_min_bytes() || bytes >= pg_streaming_trial_max_bytes(threads) ||
-        atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
+        bytes < pg_streaming_trial_min_bytes() || bytes >= pg_streaming_trial_max_bytes(threads)) {
         return call;
     }
-    call.key = trial_key(job->kernels, bytes, threads);
+    const uint64_t key = trial_key(job->kernels, bytes, threads);
     call.ways = trial_ways(job->kernels, bytes);
+    if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
+        return call; /* key 0: the usual choice, nothing booked */
+    }
+    call.key = key;
     call.started = pg_monotonic_ns();
     call.way = pg_stream_trial_way(pg_stream_trials_find_or_add(&stream_trials, call.key, call.ways), call.started);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);

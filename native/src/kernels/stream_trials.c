@@ -143,9 +143,11 @@ static void choose(pg_stream_trial *trial, int way, double median)
     trial->oldest[left] = trial->oldest[way];
     trial->num_ratios[way] = 0;
     trial->oldest[way] = 0;
-    /* When the new way is left behind in turn, its ratios will be the then
-     * chosen way's, none of them measured afresh. */
-    trial->fresh_ratios[way] = 0;
+    /* Every other way's ratios are now re-expressed, none of them a pair
+     * with the new way: the early rechecks start again. */
+    for (int other = 0; other < PG_TRIAL_WAYS; ++other) {
+        trial->fresh_ratios[other] = 0;
+    }
     trial->chosen = (pg_trial_way)way;
     trial->chosen_ns = 0;
 }

@@ -10,7 +10,8 @@
  * CPU cannot be right everywhere: the project's two AMD VMs put it 2x
  * apart (below).  Measured on the 2-vCPU Zen 3 VM (one thread, C
  * timing, interleaved, the same buffers call after call, two runs),
- * streaming against normal stores, medians of the rounds' ratios: f32
+ * streaming against normal stores, medians of the rounds' ratios of speed
+ * (above 1: streaming wins): f32
  * 0.63-0.73x at 3-5.5 MiB of dst, 0.89-1.20x at 6, 1.06 at 7, 1.39-1.45x
  * at 8, 1.63x at 10, 1.78x at 12; bf16 0.83-0.99x at 3-5.5 MiB,
  * 1.00-1.13x at 6, 1.15-1.42x at 7-8; f16 1.09-1.20x at 3-5.5 MiB (its
@@ -24,7 +25,7 @@
  * on the L3 together, faster than one core can, while DRAM's write bandwidth
  * stays what it was.  Measured on the same VM another day (C timing as above,
  * two runs of nine rounds), two threads, streaming against the faster normal
- * kernel, ratios of the medians: f32 1.42-1.55x at 12 MiB of dst, 1.06-1.21x
+ * kernel, ratios of the median times (above 1: streaming loses): f32 1.42-1.55x at 12 MiB of dst, 1.06-1.21x
  * at 16, 0.77-0.90x at 24; bf16 0.99-1.44x at 12, 0.94-1.08x at 16,
  * 0.77-0.91x at 24; f16 1.53-1.97x at 12, 0.97-1.38x at 16, 0.96-0.99x at 24.
  * One thread, the same day: 0.70-0.99x at 12 MiB, 0.73-0.88x at 16.  Hence
@@ -33,10 +34,10 @@
  * In the same range, with normal stores, software prefetch paid on the CPU
  * that otherwise leaves prefetching to the hardware
  * (pg_software_prefetch_pays): the data comes from the L3, not from L2 or
- * DRAM.  Prefetched against unprefetched, medians of the rounds' ratios, at
- * 8-16 MiB: f32 0.89-0.96x on one thread, 0.84-0.94x on two; bf16 0.84-1.03x
- * and 0.81-1.05x; f16 0.80-0.97x and 0.81-0.94x; f32 0.92-1.02x at 3-6 MiB.
- * So prefetch is a third way.
+ * DRAM.  Prefetched against unprefetched, medians of the rounds' ratios of
+ * time (below 1: prefetch wins), at 8-16 MiB: f32 0.89-0.96x on one thread,
+ * 0.84-0.94x on two; bf16 0.84-1.03x and 0.81-1.05x; f16 0.80-0.97x and
+ * 0.81-0.94x; f32 0.92-1.02x at 3-6 MiB.  So prefetch is a third way.
  *
  * So between pg_streaming_trial_min_bytes() and
  * pg_streaming_trial_max_bytes() (dispatch.c) of dst, a dense out-of-place
@@ -63,13 +64,14 @@
  * (f16, 3e6 elements, two threads) normal stores took 240-456 us, where a
  * recheck later took 192 us and prefetched ones ran at 191-220; the turns
  * chose streaming stores, which ran at ~260 us, and rechecks every 64 calls
- * took 130 calls to leave them.  When the host's load changes, the choice
- * follows within three rechecks of the way that became faster (six with three
- * ways). When the choice moves, the way left behind takes the new one's
- * ratios inverted (each was a pair of the two), and a third way's ratios are
- * divided by the new one's median.  Rechecks cost at most one call in 65 run
- * a slower way (~1.8x at worst: ~1 %), and after a choice one in 9 for 5
- * rechecks of each other way.  PG_STREAM_TRIAL_SIZES sizes are followed at a
+ * (pairs already, no early rechecks yet) took 130 calls to leave them.  When
+ * the host's load changes, the choice follows within three rechecks of the
+ * way that became faster (six with three ways).  When the choice moves, the
+ * way left behind takes the new one's ratios inverted (each was a pair of the
+ * two), and a third way's ratios are divided by the new one's median; both
+ * are renewed by early rechecks again.  Rechecks cost at most one call in 65
+ * run a slower way (up to ~2x as long: ~1.5 %), and after a choice one in 9
+ * for 5 rechecks of each other way.  PG_STREAM_TRIAL_SIZES sizes are followed at a
  * time, the least recently used giving way.  The bits are the same every way.
  *
  * Why pairs: the host's speed moves, from one few milliseconds to the next,
@@ -98,8 +100,8 @@
  *
  * Pure bookkeeping: no clock, no atomics, no locks.  plan.c calls it with the
  * times it read, under a flag it only ever tries: a call that finds the flag
- * taken (another thread is booking, for ~0.1 us) runs the size's usual choice
- * and books nothing.
+ * taken (another thread is booking, for ~0.1 us) runs the kernel the size
+ * alone would choose (pg_lrelu_choose_contiguous) and books nothing.
  */
 #ifndef PYGRAPH_KERNELS_STREAM_TRIALS_H
 #define PYGRAPH_KERNELS_STREAM_TRIALS_H
@@ -108,7 +110,7 @@
 #include <stdint.h>
 
 #define PG_STREAM_TRIAL_SIZES 8
-#define PG_STREAM_TRIAL_SAMPLES 5
+#define PG_STREAM_TRIAL_SAMPLES 5 /* ratios kept per way */
 #define PG_STREAM_TRIAL_FIRST_RECHECK_CALLS 8
 #define PG_STREAM_TRIAL_RECHECK_CALLS 64
 #define PG_STREAM_TRIAL_RECHECK_NS 10000000  /* for PG_STREAM_TRIAL_RECHECK_CALLS; fewer calls, less */
@@ -130,7 +132,7 @@ typedef enum pg_trial_way {
 typedef struct pg_stream_trial {
     uint64_t key;      /* the caller's key for the size (never 0); 0: a free slot */
     uint64_t last_use; /* the trials' count of lookups at this size's latest */
-    unsigned ways;     /* the ways tried, as bits; always normal and one more */
+    unsigned ways;     /* the ways tried, as bits: normal, and those the caller asked for */
     bool seen;         /* its first call has run (and was not booked) */
     bool decided;      /* the rounds of turns are over */
     uint32_t turns;    /* calls booked in the rounds of turns */
