@@ -33,7 +33,9 @@
  *     the copy limit (4 runs) to 0.95-1.06 (2 runs).
  *   bf16 and f16, 4 KiB: 2 KiB won and lost by a few percent from run to
  *     run; in place at 3e7 f16 ran 2.50 ms against 2.92 at 2 KiB.
- * Prefetch never faults, so running past the end of src is harmless. */
+ * The loops stop prefetching where it would reach past the run they were
+ * given (the AVX-512 kernels say why: another thread's chunk may begin
+ * there). */
 #define PG_PREFETCH_BYTES_F32 2048
 #define PG_PREFETCH_BYTES_16_BIT 4096
 
@@ -47,9 +49,7 @@ PG_INLINE uintptr_t prefetch_distance(pg_lrelu_dtype dtype)
  * (pg_software_prefetch_pays).  Measured on the Zen 4 VM capped to AVX2,
  * 1 thread: f32 at 1e6 ran 112 -> 84 us out of place and 70 -> 44 us in
  * place without it, bf16 in place at 1e5 15.6 -> 10.4 us; with streaming
- * stores (1e7 out of place) prefetch still paid, 1928 -> 1600 us.  Address
- * arithmetic in integers: the prefetched address may lie past the end of
- * src, where C pointer arithmetic would be undefined. */
+ * stores (1e7 out of place) prefetch still paid, 1928 -> 1600 us. */
 #define PG_MAYBE_PREFETCH(prefetch, dtype, pointer)                                                                \
     do {                                                                                                           \
         if (prefetch) {                                                                                            \
@@ -258,6 +258,16 @@ PG_INLINE void run_four_vectors(pg_lrelu_dtype dtype, const unsigned char *from,
     store_narrowed(dtype, to + 96, d, streaming);
 }
 
+/* Two vectors: both loads before both stores (in place stays correct). */
+PG_INLINE void run_two_vectors(pg_lrelu_dtype dtype, const unsigned char *from, unsigned char *to,
+                               const pg_lrelu_step *steps, size_t num_steps, step_form form)
+{
+    widened a = process_widened(dtype, load_widened(dtype, from), steps, num_steps, form);
+    widened b = process_widened(dtype, load_widened(dtype, from + 32), steps, num_steps, form);
+    store_narrowed(dtype, to, a, false);
+    store_narrowed(dtype, to + 32, b, false);
+}
+
 PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
                         const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming, bool prefetch)
 {
@@ -276,6 +286,9 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
             i = head;
         }
     }
+    /* Steps that end by here prefetch inside the run. */
+    const size_t reach = prefetch ? prefetch_distance(dtype) / size : 0;
+    const size_t prefetch_end = n > reach ? n - reach : 0;
     if (streaming && dst_aligns) {
         /* Whole aligned vectors with non-temporal stores.  bf16 and f16
          * take 128 bytes a step (two cache lines' worth; dst is 32-byte
@@ -289,12 +302,19 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
          * f32 ran 1-7 % slower that way (3 runs of 3), so it keeps a
          * vector a step. */
         if (dtype != pg_lrelu_f32) {
-            for (; i + 4 * width <= n; i += 4 * width) {
+            for (; i + 4 * width <= prefetch_end; i += 4 * width) {
                 run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, true, prefetch);
             }
+            for (; i + 4 * width <= n; i += 4 * width) {
+                run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, true, false);
+            }
+        }
+        for (; i + width <= prefetch_end; i += width) {
+            PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
+            widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
+            store_narrowed(dtype, dst + i * size, v, true);
         }
         for (; i + width <= n; i += width) {
-            PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
             widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
             store_narrowed(dtype, dst + i * size, v, true);
         }
@@ -312,17 +332,19 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
          * 6.4e7 against 94-96 % before; out of place f32 ran 2-5 % slower
          * in 8 of 12 pairs (at the copy's speed either way).  Those keep
          * two vectors a step. */
-        for (; i + 4 * width <= n; i += 4 * width) {
+        for (; i + 4 * width <= prefetch_end; i += 4 * width) {
             run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, false, prefetch);
         }
+        for (; i + 4 * width <= n; i += 4 * width) {
+            run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, false, false);
+        }
+    }
+    for (; i + 2 * width <= prefetch_end; i += 2 * width) {
+        PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
+        run_two_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form);
     }
     for (; i + 2 * width <= n; i += 2 * width) {
-        PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
-        /* Both loads before both stores: in place stays correct. */
-        widened a = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
-        widened b = process_widened(dtype, load_widened(dtype, src + (i + width) * size), steps, num_steps, form);
-        store_narrowed(dtype, dst + i * size, a, false);
-        store_narrowed(dtype, dst + (i + width) * size, b, false);
+        run_two_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form);
     }
     for (; i + width <= n; i += width) {
         widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
