@@ -62,8 +62,17 @@
 #define PG_WORKER_STACK_BYTES (512 * 1024)
 
 /* How long a worker stays awake after a job, and how long a caller spins
- * for the last running chunks before sleeping. */
-#define PG_WORKER_SPIN_NS 100000
+ * for the last running chunks before sleeping.  A worker's spin outlasts
+ * the gaps of a loop that does other work between calls: waking it from
+ * sleep cost the caller 30-40 us on the Xeon VM (the futex wake of an idle
+ * vCPU; 7 us more to set its affinity), and it started 10-30 us after
+ * that.  In the benchmark's in-place samples, calls come ~150 us apart
+ * (the restores of the data); with a 100 us spin the worker slept before
+ * nearly every call, a 2 MB call lost more than the worker saved, and
+ * two threads ran 1e6 f16 in place at one thread's speed (78-82 us
+ * against 77-85); with 1 ms, 39-41 us.  While it spins it yields its CPU
+ * to any other thread that wants it every 64 pauses (spin_for_job). */
+#define PG_WORKER_SPIN_NS 1000000
 #define PG_CALLER_SPIN_NS 200000
 /* How long a probe waits for the workers to go to sleep before it gives up
  * (pool_account.h): a running worker takes a few microseconds; one that
