@@ -14,9 +14,9 @@
  * job can never claim a chunk of the next one with the old job's function.
  *
  * Waking a sleeping thread costs tens of microseconds, as long as a whole
- * in-cache call, so both sides spin briefly before sleeping: a worker for a
- * while after its last job (back-to-back calls find it awake), the caller
- * while the last chunks finish.  While spinning, neither side touches a
+ * in-cache call, so both sides spin before sleeping: a worker for up to a
+ * millisecond after its last job (calls in a loop find it awake), the
+ * caller while the last chunks finish.  While spinning, neither side touches a
  * cache line the other writes except the job, the range counters and the
  * finished count: on a VM a line moving between cores costs ~150 ns.
  *
