@@ -202,7 +202,7 @@ def test_a_woken_worker_is_kept_off_the_callers_cpu():
         for tid in workers:  # forget what earlier calls set
             os.sched_setaffinity(tid, allowed)
         masks = []
-        for _ in range(50):  # until a call finds its worker asleep (it spins 0.1 ms after a job)
+        for _ in range(50):  # until a call finds its worker asleep (it spins 1 ms after a job)
             time.sleep(0.01)
             pygraph.leaky_relu(x, 0.5, out=out)
             masks = [os.sched_getaffinity(tid) for tid in workers]
@@ -248,7 +248,7 @@ def _pinned_calls(caller_cpus: set, worker_cpus: set) -> tuple[dict, dict, list]
         for tid in workers:
             os.sched_setaffinity(tid, worker_cpus)
         os.sched_setaffinity(0, caller_cpus)  # this thread only: pid 0 is the calling thread
-        time.sleep(0.05)  # the workers stop spinning (0.1 ms after a job) and sleep
+        time.sleep(0.05)  # the workers stop spinning (1 ms after a job) and sleep
         before = {tid: _context_switches(tid) for tid in workers}
         for _ in range(5):
             out.fill(0)

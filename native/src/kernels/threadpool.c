@@ -165,7 +165,7 @@ typedef struct pool {
      * mutex the caller held would cost the call a kernel wake-up. */
     _Alignas(64) _Atomic bool stopping;      /* == shut_down */
     _Atomic bool spinning_pays; /* false when there are fewer CPUs than threads */
-    _Atomic bool resting;       /* a probe wants the workers asleep: stop spinning */
+    _Atomic bool resting;       /* a probe or a back-off wants the workers asleep: stop spinning */
     _Atomic uint32_t job_sequence;
     _Atomic(pg_chunk_fn *) job_run;
     _Atomic(void *) job_context;
@@ -483,8 +483,8 @@ __attribute__((destructor)) static void shut_down_pool(void)
  * caller's CPU before they are woken from sleep: their affinity becomes the
  * caller's, as it is now, minus the CPU the caller is on.  It stays so until
  * the next wake from sleep sets it again (a different caller, CPU or
- * affinity gets its own).  Only on this path: such a call pays a futex wake
- * already.
+ * affinity gets its own, unless it comes while the workers still spin).
+ * Only on this path: such a call pays a futex wake already.
  *
  * A caller pinned to its one CPU (an application's per-core thread) leaves
  * the workers the CPUs they may use already, minus the caller's: worker 0's
@@ -641,6 +641,9 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
         pthread_mutex_unlock(&p->call_lock);
         return;
     }
+    if (atomic_load_explicit(&p->resting, memory_order_relaxed)) {
+        atomic_store_explicit(&p->resting, false, memory_order_relaxed); /* a back-off's: it is over */
+    }
     pthread_mutex_lock(&p->lock);
     if (!p->shut_down) {
         start_workers(helpers);
@@ -704,6 +707,10 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     int64_t alone_until = pg_pool_account_settle(&p->account, &call);
     if (alone_until != 0) {
         atomic_store_explicit(&p->alone_until_ns, alone_until, memory_order_relaxed);
+        /* Calls run alone until then (at least 1 ms, as long as a
+         * worker's spin): the workers sleep through it instead of taking
+         * a CPU the caller or whoever stalled them may want. */
+        atomic_store_explicit(&p->resting, true, memory_order_relaxed);
     }
     pthread_mutex_unlock(&p->call_lock);
     return;

@@ -34,8 +34,8 @@
  *   bf16 and f16, 4 KiB: 2 KiB won and lost by a few percent from run to
  *     run; in place at 3e7 f16 ran 2.50 ms against 2.92 at 2 KiB.
  * The loops stop prefetching where it would reach past the run they were
- * given (the AVX-512 kernels say why: another thread's chunk may begin
- * there). */
+ * given (the AVX-512 kernels say why: another thread's chunk, or a strided
+ * row's gap, may begin there). */
 #define PG_PREFETCH_BYTES_F32 2048
 #define PG_PREFETCH_BYTES_16_BIT 4096
 
@@ -309,7 +309,9 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
                 run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, true, false);
             }
         }
-        for (; i + width <= prefetch_end; i += width) {
+        /* A step is half a line: stop a step earlier, so the prefetched
+         * line never reaches past the run either. */
+        for (; i + 2 * width <= prefetch_end; i += width) {
             PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
             widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
             store_narrowed(dtype, dst + i * size, v, true);

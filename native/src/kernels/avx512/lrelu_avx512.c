@@ -61,15 +61,21 @@
  *    6.4e7 in place f16 88 -> 100 %; bf16 unchanged.  Streaming stores
  *    there still want the near prefetch (6.4e7 f32 out of place 113 % with
  *    it, 92 % without).
- * Prefetches stay inside the run a kernel was given: the last stretch of
- * it runs without them.  A thread's chunk ends where another thread's
- * begins, and in place a prefetch past the end pulls in lines that the
- * other core is about to write, which it must then take back.  Measured
- * on a 2-vCPU Xeon VM (AVX512-FP16, 2 MiB L2), two threads, 1e5 elements
- * in place, Python loops of 5000 calls, three interleaved runs of each
- * build, without -> with the limit: f32 6.1-6.4 -> 4.8-5.4 us per call,
- * f16 5.0-5.8 -> 4.9-5.0; bf16, out of place and one thread within the
- * runs' noise. */
+ * Prefetches stay inside the run a kernel was given: the stretch next to
+ * its end (its start, descending) runs without them.  Past a run lie
+ * bytes the call may never want: another thread's chunk, which in place
+ * the other core is about to write and must then take back, or the gap a
+ * strided row's stride skips, fetched from DRAM for nothing.  Measured on
+ * a 2-vCPU Xeon VM (AVX512-FP16, 2 MiB L2), Python loops, interleaved
+ * runs of the builds without -> with the limit:
+ *  - two threads, 1e5 elements in place, 5000 calls, three runs each: f32
+ *    6.1-6.4 -> 4.8-5.4 us per call, f16 5.0-5.8 -> 4.9-5.0; bf16 and out
+ *    of place within the runs' noise;
+ *  - one thread, 3.2e7 elements in rows of 1024 every 2048 (a view of
+ *    every other half row), two runs each: f16 14.7-15.0 -> 11.0-12.0 ms,
+ *    f32 27.2-27.4 -> 21.3, bf16 within noise; rows of 2048 every 4096,
+ *    bf16 11.9-12.7 -> 9.0-9.6 ms;
+ *  - dense on one thread: within noise. */
 #define PG_PREFETCH_NEAR_BYTES 4096
 #define PG_PREFETCH_FAR_L2_BYTES 8192
 #define PG_PREFETCH_FAR_L1_BYTES 1024
@@ -102,9 +108,11 @@ PG_INLINE void prefetch_behind(const unsigned char *pointer, prefetch_policy pre
     }
 }
 
-/* The elements of a run's last stretch that prefetch ahead would reach
- * past its end (or, descending, its first stretch): how far the policy's
- * farthest prefetch looks, in elements. */
+/* How far the policy's farthest prefetch looks, in elements: the
+ * stretch next to a run's end (its start, descending) where prefetches
+ * would reach past the run.  Descending with src not on a line boundary,
+ * the first prefetched line may begin up to 63 bytes before src: bytes
+ * no other thread writes, as descending passes run out of place only. */
 PG_INLINE size_t prefetch_reach(pg_lrelu_dtype dtype, prefetch_policy prefetch)
 {
     size_t bytes = prefetch == prefetch_far ? PG_PREFETCH_FAR_L2_BYTES
