@@ -57,6 +57,20 @@ typedef void pg_lrelu_contiguous_fn(size_t n, const void *src, void *dst, const 
 typedef void pg_lrelu_strided_fn(size_t n, const void *src, ptrdiff_t src_stride, void *dst, ptrdiff_t dst_stride,
                                  const float *alphas, size_t num_alphas);
 
+/* Software prefetch of the cache line holding byte `address` (an integer:
+ * outside the arrays pointer arithmetic is undefined) with `hint`, for the
+ * SIMD kernels, which include the intrinsics.  Kernels prefetch only lines
+ * of the run they were given (lrelu_avx512.c says why); the test that
+ * checks it (native/tests/test_prefetch_bounds.c) builds them with
+ * PG_PREFETCH_HOOK naming a function that records the addresses
+ * instead. */
+#if defined(PG_PREFETCH_HOOK)
+void PG_PREFETCH_HOOK(uintptr_t address);
+#define PG_PREFETCH(address, hint) PG_PREFETCH_HOOK(address)
+#else
+#define PG_PREFETCH(address, hint) _mm_prefetch((const char *)(address), (hint))
+#endif
+
 /* The kernels of one dtype on one ISA level. */
 typedef struct pg_lrelu_kernels {
     const char *name; /* XNNPACK style: dtype, op, ISA — "f32_lrelu__avx512" */

@@ -53,7 +53,7 @@ PG_INLINE uintptr_t prefetch_distance(pg_lrelu_dtype dtype)
 #define PG_MAYBE_PREFETCH(prefetch, dtype, pointer)                                                                \
     do {                                                                                                           \
         if (prefetch) {                                                                                            \
-            _mm_prefetch((const char *)((uintptr_t)(pointer) + prefetch_distance(dtype)), _MM_HINT_T0);            \
+            PG_PREFETCH((uintptr_t)(pointer) + prefetch_distance(dtype), _MM_HINT_T0);                             \
         }                                                                                                          \
     } while (0)
 

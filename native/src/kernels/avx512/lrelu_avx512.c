@@ -88,10 +88,10 @@ PG_INLINE void prefetch_ahead(const unsigned char *pointer, prefetch_policy pref
 {
     uintptr_t address = (uintptr_t)pointer;
     if (prefetch == prefetch_far) {
-        _mm_prefetch((const char *)(address + PG_PREFETCH_FAR_L2_BYTES), _MM_HINT_T1);
-        _mm_prefetch((const char *)(address + PG_PREFETCH_FAR_L1_BYTES), _MM_HINT_T0);
+        PG_PREFETCH(address + PG_PREFETCH_FAR_L2_BYTES, _MM_HINT_T1);
+        PG_PREFETCH(address + PG_PREFETCH_FAR_L1_BYTES, _MM_HINT_T0);
     } else if (prefetch == prefetch_near) {
-        _mm_prefetch((const char *)(address + PG_PREFETCH_NEAR_BYTES), _MM_HINT_T0);
+        PG_PREFETCH(address + PG_PREFETCH_NEAR_BYTES, _MM_HINT_T0);
     }
 }
 
@@ -101,10 +101,10 @@ PG_INLINE void prefetch_behind(const unsigned char *pointer, prefetch_policy pre
 {
     uintptr_t address = (uintptr_t)pointer;
     if (prefetch == prefetch_far) {
-        _mm_prefetch((const char *)(address - PG_PREFETCH_FAR_L2_BYTES), _MM_HINT_T1);
-        _mm_prefetch((const char *)(address - PG_PREFETCH_FAR_L1_BYTES), _MM_HINT_T0);
+        PG_PREFETCH(address - PG_PREFETCH_FAR_L2_BYTES, _MM_HINT_T1);
+        PG_PREFETCH(address - PG_PREFETCH_FAR_L1_BYTES, _MM_HINT_T0);
     } else if (prefetch == prefetch_near) {
-        _mm_prefetch((const char *)(address - PG_PREFETCH_NEAR_BYTES), _MM_HINT_T0);
+        PG_PREFETCH(address - PG_PREFETCH_NEAR_BYTES, _MM_HINT_T0);
     }
 }
 
