@@ -143,8 +143,10 @@ int main(void)
     /* The bytes past the arrays' ends leave room for the offsets; dst
      * starts 64 bytes past src modulo 4 KiB. */
     const size_t buffer_bytes = (size_t)max_elements * 4 + 2 * line_bytes;
-    unsigned char *src_base = aligned_alloc(4096, buffer_bytes + 4096);
-    unsigned char *dst_base = aligned_alloc(4096, buffer_bytes + 4096);
+    /* C11's aligned_alloc wants a multiple of the alignment. */
+    const size_t allocated = (buffer_bytes + 4096 + 4095) / 4096 * 4096;
+    unsigned char *src_base = aligned_alloc(4096, allocated);
+    unsigned char *dst_base = aligned_alloc(4096, allocated);
     if (src_base == NULL || dst_base == NULL) {
         printf("FAIL: no memory\n");
         return 1;
