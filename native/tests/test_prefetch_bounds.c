@@ -17,7 +17,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -46,8 +45,9 @@ void pg_test_prefetch_seen(uintptr_t address)
 
 typedef struct level {
     const char *name;
-    const pg_lrelu_kernels *kernels; /* one per dtype, or a single table */
+    const pg_lrelu_kernels *kernels; /* `count` tables, of dtypes first_dtype, first_dtype + 1, ... */
     int count;
+    pg_lrelu_dtype first_dtype;
     bool usable;
 } level;
 
@@ -121,24 +121,24 @@ int main(void)
 {
     level levels[] = {
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
-        {"avx2", pg_lrelu_kernels_avx2, pg_lrelu_dtype_count,
+        {"avx2", pg_lrelu_kernels_avx2, pg_lrelu_dtype_count, pg_lrelu_f32,
          __builtin_cpu_supports("avx2") && cpu_has_f16c()},
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
-        {"avx512", pg_lrelu_kernels_avx512, pg_lrelu_dtype_count,
+        {"avx512", pg_lrelu_kernels_avx512, pg_lrelu_dtype_count, pg_lrelu_f32,
          __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl")},
-        {"avx512 f16 on ymm", &pg_lrelu_kernels_avx512_f16_ymm, 1,
+        {"avx512 f16 on ymm", &pg_lrelu_kernels_avx512_f16_ymm, 1, pg_lrelu_f16,
          __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl")},
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_BF16_KERNELS)
-        {"avx512_bf16", pg_lrelu_kernels_avx512_bf16, pg_lrelu_dtype_count,
+        {"avx512_bf16", pg_lrelu_kernels_avx512_bf16, pg_lrelu_dtype_count, pg_lrelu_f32,
          __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
              __builtin_cpu_supports("avx512bf16")},
 #endif
-        {NULL, NULL, 0, false},
+        {NULL, NULL, 0, pg_lrelu_f32, false},
     };
     /* The bytes past the arrays' ends leave room for the offsets; dst
      * starts 64 bytes past src modulo 4 KiB. */
@@ -171,7 +171,7 @@ int main(void)
             if (k->name == NULL) {
                 continue; /* the level below serves this dtype */
             }
-            size_t size = strncmp(k->name, "f32", 3) == 0 ? 4 : 2;
+            size_t size = pg_lrelu_dtype_size((pg_lrelu_dtype)(lv->first_dtype + d));
             pg_lrelu_contiguous_fn *variants[] = {k->contiguous, k->contiguous_unprefetched, k->contiguous_streaming,
                                                   k->contiguous_far, k->contiguous_far_streaming};
             const char *variant_names[] = {"near", "unprefetched", "streaming", "far", "far streaming"};

@@ -432,7 +432,7 @@ PG_INLINE void run_pass_descending(pg_lrelu_dtype dtype, size_t n, const unsigne
     /* Steps that begin from here up prefetch inside the run (see the top). */
     const size_t prefetch_begin = head + prefetch_reach(dtype, prefetch);
     if (streaming && (uintptr_t)dst % size == 0) {
-        for (; end >= head + width && end - width >= prefetch_begin; end -= width) {
+        for (; end >= prefetch_begin + width; end -= width) {
             prefetch_behind(src + (end - width) * size, prefetch);
             process_line(dtype, src + (end - width) * size, dst + (end - width) * size, steps, num_steps, true,
                          f16_ymm);
@@ -446,7 +446,7 @@ PG_INLINE void run_pass_descending(pg_lrelu_dtype dtype, size_t n, const unsigne
         end -= width;
         process_line(dtype, src + end * size, dst + end * size, steps, num_steps, false, f16_ymm);
     }
-    for (; end >= head + 2 * width && end - 2 * width >= prefetch_begin; end -= 2 * width) {
+    for (; end >= prefetch_begin + 2 * width; end -= 2 * width) {
         prefetch_behind(src + (end - 2 * width) * size, prefetch);
         prefetch_behind(src + (end - width) * size, prefetch);
         process_pair(dtype, src + (end - 2 * width) * size, dst + (end - 2 * width) * size, steps, num_steps,
