@@ -43,7 +43,7 @@ static int64_t now_ns(void)
 /* How the workers behave in a call. */
 typedef enum workers_kind {
     WORKERS_HELP,
-    WORKERS_STALL, /* sleep STALL_NS in every chunk */
+    WORKERS_STALL, /* sleep STALL_NS in every run of chunks given to a worker */
     WORKERS_SLOW,  /* while a worker runs a chunk, every chunk takes SHARED_CHUNK_WORK_NS */
 } workers_kind;
 
@@ -62,6 +62,7 @@ typedef struct call_state {
     workers_kind workers;
     _Atomic int runs[NUM_CHUNKS];  /* how often each chunk ran in this call */
     _Atomic size_t worker_chunks; /* chunks run by a thread other than the caller */
+    _Atomic int run_calls;        /* calls of run_chunks, by any thread */
 } call_state;
 
 static void busy_for(int64_t ns)
@@ -75,6 +76,7 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 {
     call_state *state = context;
     bool on_worker = !pthread_equal(pthread_self(), state->caller);
+    atomic_fetch_add(&state->run_calls, 1);
     for (size_t i = 0; i < num_chunks; ++i) {
         atomic_fetch_add(&state->runs[first_chunk + i], 1);
     }
@@ -100,8 +102,9 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 
 /* One two-thread call of job shape `shape` (0: none, never probed); true
  * when a worker ran any of its chunks.  Every chunk must run exactly once,
- * whoever runs it. */
-static bool call_with_two_threads(workers_kind workers, uint64_t shape)
+ * whoever runs it.  `run_calls`, if not NULL, receives how many runs of
+ * chunks the call was split into. */
+static bool call_with_two_threads(workers_kind workers, uint64_t shape, int *run_calls)
 {
     call_state state = {.caller = pthread_self(), .workers = workers};
     pg_parallel_for(NUM_CHUNKS, 2, shape, run_chunks, &state);
@@ -109,7 +112,35 @@ static bool call_with_two_threads(workers_kind workers, uint64_t shape)
         int runs = atomic_load(&state.runs[chunk]);
         CHECK_EXPLAINED(runs == 1, "chunk %d ran %d times", chunk, runs);
     }
+    if (run_calls != NULL) {
+        *run_calls = atomic_load(&state.run_calls);
+    }
     return atomic_load(&state.worker_chunks) > 0;
+}
+
+/* Claims take runs of chunks, not one chunk each (a claim is a locked
+ * instruction, which waits for the claimer's stores: threadpool.c,
+ * chunks_per_claim).  Each thread's home range holds 8 of the 16 chunks, and
+ * every claim on a range takes at least half of what is left there, so a
+ * range goes in at most 4 claims and a call in at most 8 runs, whoever runs
+ * them, where one chunk per claim made 16.  Counted over calls a worker
+ * helped with (up to 3 s for 20 of them), since a call run alone is a single
+ * run anyway. */
+static void test_chunks_are_claimed_in_runs(void)
+{
+    const int64_t deadline = now_ns() + 3000000000LL;
+    int helped = 0;
+    int most_runs = 0;
+    while (helped < 20 && now_ns() < deadline) {
+        int runs = 0;
+        if (call_with_two_threads(WORKERS_HELP, 0, &runs)) {
+            helped += 1;
+            most_runs = runs > most_runs ? runs : most_runs;
+        }
+    }
+    CHECK_EXPLAINED(helped > 0, "no worker joined a call within 3 s");
+    CHECK_EXPLAINED(most_runs <= NUM_CHUNKS / 2, "a call of %d chunks on two threads ran in %d runs (at most %d)",
+                    NUM_CHUNKS, most_runs, NUM_CHUNKS / 2);
 }
 
 /* A worker that stalls in every chunk it runs makes calls wait for it far
@@ -123,7 +154,7 @@ static void test_a_stalling_worker_is_left_alone(void)
     const int calls = 300;
     int helped = 0;
     for (int i = 0; i < calls; ++i) {
-        helped += call_with_two_threads(WORKERS_STALL, 0);
+        helped += call_with_two_threads(WORKERS_STALL, 0, NULL);
     }
     CHECK_EXPLAINED(helped <= calls / 6, "a worker that stalled in every chunk still joined %d of %d calls",
                     helped, calls);
@@ -137,7 +168,7 @@ static void test_the_pool_comes_back_after_backing_off(void)
     int64_t deadline = now_ns() + 3000000000LL;
     bool helped = false;
     while (!helped && now_ns() < deadline) {
-        helped = call_with_two_threads(WORKERS_HELP, 0);
+        helped = call_with_two_threads(WORKERS_HELP, 0, NULL);
     }
     CHECK_EXPLAINED(helped, "no worker joined a call within 3 s of the stalls ending");
 }
@@ -160,7 +191,7 @@ static void test_a_worker_that_slows_the_caller_is_left_alone(void)
     const int calls = 2000;
     int helped = 0;
     for (int i = 0; i < calls; ++i) {
-        helped += call_with_two_threads(WORKERS_SLOW, 1);
+        helped += call_with_two_threads(WORKERS_SLOW, 1, NULL);
     }
     CHECK_EXPLAINED(helped <= calls / 2, "a worker that slowed the caller joined %d of %d calls", helped, calls);
 }
@@ -172,6 +203,7 @@ int main(void)
         printf("test_threadpool: skipped, needs two CPUs\n");
         return 77; /* meson's "skipped" */
     }
+    test_chunks_are_claimed_in_runs();
     test_a_stalling_worker_is_left_alone();
     test_the_pool_comes_back_after_backing_off();
     test_a_worker_that_slows_the_caller_is_left_alone();

@@ -32,7 +32,8 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
 
 /* Runs every chunk in [0, num_chunks) exactly once, on at most max_threads
  * threads (the calling thread works too), and returns when all have
- * finished.  Threads claim chunks one at a time; a call that runs alone
+ * finished.  Threads claim runs of adjacent chunks, each run in one call of
+ * `run` (threadpool.c says how long the runs are).  A call that runs alone
  * (the pool is busy with another call, cannot start or has been shut down
  * at exit; the caller may run on one CPU only; the pool is backing off
  * because its latest calls cost more than they saved; or the call is one
