@@ -43,9 +43,8 @@
 #define PG_MIN_ELEMENTS_PER_THREAD_IN_PLACE (32 * 1024)
 
 /* Chunks per thread: more chunks balance a worker that starts late or is
- * preempted.  A thread claims its own in a few large runs (threadpool.c),
- * so they cost a compare-exchange each only where threads share out the
- * last ones. */
+ * preempted.  Threads claim half of a range's unclaimed chunks at a time
+ * (threadpool.c), so a thread's 8 cost it 4 compare-exchanges, not 8. */
 #define PG_CHUNKS_PER_THREAD 8
 
 /* Chunk lengths are multiples of this many elements, so every chunk of a

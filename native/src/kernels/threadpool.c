@@ -253,41 +253,39 @@ static bool read_job(job *j, uint32_t *sequence)
     return atomic_load_explicit(&p->job_sequence, memory_order_relaxed) == before;
 }
 
-/* How many of the `left` unclaimed chunks of a range one claim takes.
- * Every claim is a compare-exchange, and a locked instruction waits until
- * all the claiming core's earlier stores are written: after a chunk
- * written out of place, tens of nanoseconds.  Measured on the Xeon VM in a
- * two-thread kernel loop, 50000 f32 per thread out of place in 8 chunks, a
- * compare-exchange after each chunk made each thread's half 0.4 us slower
- * (4.6-4.7 -> 5.1 us).  So claims are few and large:
- * - a range's owner takes all but an eighth of what is left, and leaves at
- *   least one chunk while more than one is left (8 chunks: 7, then 1), so
- *   a participant that finishes early still finds a chunk to take;
- * - a participant taking from another's range takes half of what is left,
- *   so a late owner still finds chunks at home.
- * C driver, 2 threads against 1 at 1e5 elements, three alternations of
- * the builds: one chunk per claim gave 1.55-1.57x (f32 out of place),
- * 1.52-1.57x (f32 in place), 1.57-1.59x (bf16 out of place) and
- * 1.58-1.62x (bf16 in place); these claims 1.69-1.72x, 1.64-1.66x,
- * 1.65-1.68x and 1.65-1.66x (a fourth run of the old build, bf16 in
- * place at 1.00x, had the pool run alone throughout and is left out).  At
- * 1e6 elements the claims made no difference. */
-static size_t chunks_per_claim(size_t left, bool own)
+/* How many of the `left` unclaimed chunks of a range one claim takes: half
+ * of them, rounded up (8 chunks go as 4, 2, 1, 1), for a range's owner and
+ * for a participant taking from another's range alike.
+ *
+ * Claims are few because every claim is a compare-exchange, and a locked
+ * instruction waits until all the claiming core's earlier stores are
+ * written: after a chunk written out of place, tens of nanoseconds.
+ * Measured on the Xeon VM in a two-thread kernel loop, 50000 f32 per
+ * thread out of place in 8 chunks, a compare-exchange after each chunk
+ * made each thread's half 0.4 us slower (4.6-4.7 -> 5.1 us).  C driver, 2
+ * threads over 1 at 1e5 elements, three alternations of the builds, one
+ * chunk per claim -> halves: f32 out of place 1.58-1.59x -> 1.66-1.71x, in
+ * place 1.53-1.60x -> 1.61-1.64x; bf16 1.60-1.61x -> 1.60-1.62x and
+ * 1.62-1.66x -> 1.62-1.68x.
+ *
+ * They are no larger because a claimed chunk is the claimer's to run, and a
+ * vCPU woken from sleep runs slowly for a while: with the owner taking all
+ * but an eighth (7, then 1), the caller waited for such a worker's 7 chunks
+ * (pooled calls of 10-12 us at 1e5 f32 in place, 7 us alone), the pool's
+ * account backed off again and again, and in the benchmark with PyTorch in
+ * the process two threads ran at one thread's speed (1e5 f32 in place,
+ * 0.99-1.06x in 4 runs of 4).  With halves the caller takes the half the
+ * slow worker has not claimed yet: 1.30-1.43x in 4 runs (one chunk per
+ * claim: 1.37-1.38x in 3). */
+static size_t chunks_per_claim(size_t left)
 {
-    if (!own) {
-        return (left + 1) / 2;
-    }
-    if (left <= 1) {
-        return left;
-    }
-    const size_t kept = left / 8 > 1 ? left / 8 : 1;
-    return left - kept;
+    return (left + 1) / 2;
 }
 
 /* Claims chunks [*first, *first + *count) of job `j` from participant k's
- * home range (`own`: k is the claimer's own range); false when the range
- * has none left (or a newer job replaced `j`). */
-static bool claim_chunks(const job *j, int k, bool own, size_t *first, size_t *count)
+ * home range; false when the range has none left (or a newer job replaced
+ * `j`). */
+static bool claim_chunks(const job *j, int k, size_t *first, size_t *count)
 {
     _Atomic uint64_t *next_claim = &home_ranges[k].next_claim;
     const size_t end = home_range_begin(j->num_chunks, j->participants, k + 1);
@@ -297,7 +295,7 @@ static bool claim_chunks(const job *j, int k, bool own, size_t *first, size_t *c
         if ((uint32_t)(claim >> 32) != j->generation || next >= end) {
             return false;
         }
-        const size_t take = chunks_per_claim(end - next, own);
+        const size_t take = chunks_per_claim(end - next);
         if (atomic_compare_exchange_weak_explicit(next_claim, &claim, claim + take, memory_order_acquire,
                                                   memory_order_relaxed)) {
             *first = next;
@@ -307,13 +305,12 @@ static bool claim_chunks(const job *j, int k, bool own, size_t *first, size_t *c
     }
 }
 
-/* Runs the chunks left in participant k's home range (`own`: the calling
- * thread's own range); returns how many. */
-static size_t run_range_chunks(const job *j, int k, bool own)
+/* Runs the chunks left in participant k's home range; returns how many. */
+static size_t run_range_chunks(const job *j, int k)
 {
     size_t ran = 0;
     size_t first, count;
-    while (claim_chunks(j, k, own, &first, &count)) {
+    while (claim_chunks(j, k, &first, &count)) {
         j->run(j->context, first, count);
         ran += count;
     }
@@ -345,10 +342,10 @@ static void report_chunks_finished(size_t ran)
 /* A worker's share of job `j`: its home range, then the others'. */
 static void work_on_job(const job *j, int participant)
 {
-    report_chunks_finished(run_range_chunks(j, participant, true));
+    report_chunks_finished(run_range_chunks(j, participant));
     size_t taken = 0;
     for (int step = 1; step < j->participants; ++step) {
-        taken += run_range_chunks(j, (participant + step) % j->participants, false);
+        taken += run_range_chunks(j, (participant + step) % j->participants);
     }
     report_chunks_finished(taken);
 }
@@ -736,7 +733,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     const int64_t begun = pg_monotonic_ns();
     size_t ran = 0;
     for (int k = 0; k < j.participants; ++k) {
-        ran += run_range_chunks(&j, k, k == 0);
+        ran += run_range_chunks(&j, k);
     }
     const int64_t own_done = pg_monotonic_ns();
     const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? pg_monotonic_ns() : own_done;
