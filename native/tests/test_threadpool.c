@@ -45,7 +45,12 @@ typedef enum workers_kind {
     WORKERS_HELP,
     WORKERS_STALL, /* sleep STALL_NS in every run of chunks given to a worker */
     WORKERS_SLOW,  /* while a worker runs a chunk, every chunk takes SHARED_CHUNK_WORK_NS */
+    WORKERS_LAG,   /* a worker's chunks take LAGGING_CHUNK_WORK_NS, the caller's CHUNK_WORK_NS */
 } workers_kind;
+
+/* A worker on a vCPU just woken from sleep, which runs slowly for a while
+ * on the VMs: its chunks take 3 times as long as the caller's. */
+#define LAGGING_CHUNK_WORK_NS (CHUNK_WORK_NS * 3)
 
 /* A VM whose two vCPUs take turns on one core, exaggerated: while both
  * work, each chunk takes 4 times as long, so two threads take twice as
@@ -93,6 +98,10 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
             atomic_fetch_sub(&chunks_on_workers, 1);
             return;
         }
+        if (state->workers == WORKERS_LAG) {
+            busy_for((int64_t)num_chunks * LAGGING_CHUNK_WORK_NS);
+            return;
+        }
     }
     for (size_t i = 0; i < num_chunks; ++i) {
         bool shared = state->workers == WORKERS_SLOW && atomic_load(&chunks_on_workers) > 0;
@@ -100,11 +109,11 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
     }
 }
 
-/* One two-thread call of job shape `shape` (0: none, never probed); true
- * when a worker ran any of its chunks.  Every chunk must run exactly once,
- * whoever runs it.  `run_calls`, if not NULL, receives how many runs of
- * chunks the call was split into. */
-static bool call_with_two_threads(workers_kind workers, uint64_t shape, int *run_calls)
+/* One two-thread call of job shape `shape` (0: none, never probed); returns
+ * how many chunks a worker ran (0: the caller ran them all).  Every chunk
+ * must run exactly once, whoever runs it.  `run_calls`, if not NULL,
+ * receives how many runs of chunks the call was split into. */
+static size_t call_with_two_threads(workers_kind workers, uint64_t shape, int *run_calls)
 {
     call_state state = {.caller = pthread_self(), .workers = workers};
     pg_parallel_for(NUM_CHUNKS, 2, shape, run_chunks, &state);
@@ -115,7 +124,7 @@ static bool call_with_two_threads(workers_kind workers, uint64_t shape, int *run
     if (run_calls != NULL) {
         *run_calls = atomic_load(&state.run_calls);
     }
-    return atomic_load(&state.worker_chunks) > 0;
+    return atomic_load(&state.worker_chunks);
 }
 
 /* Claims take runs of chunks, not one chunk each (a claim is a locked
@@ -133,7 +142,7 @@ static void test_chunks_are_claimed_in_runs(void)
     int most_runs = 0;
     while (helped < 20 && now_ns() < deadline) {
         int runs = 0;
-        if (call_with_two_threads(WORKERS_HELP, 0, &runs)) {
+        if (call_with_two_threads(WORKERS_HELP, 0, &runs) > 0) {
             helped += 1;
             most_runs = runs > most_runs ? runs : most_runs;
         }
@@ -141,6 +150,31 @@ static void test_chunks_are_claimed_in_runs(void)
     CHECK_EXPLAINED(helped > 0, "no worker joined a call within 3 s");
     CHECK_EXPLAINED(most_runs <= NUM_CHUNKS / 2, "a call of %d chunks on two threads ran in %d runs (at most %d)",
                     NUM_CHUNKS, most_runs, NUM_CHUNKS / 2);
+}
+
+/* A worker slower than the caller keeps only the chunks it claimed: its
+ * first claim takes half of its home range (4 of 8), and while it runs them
+ * (3 chunk times each) the caller runs its own 8 and takes the other 4.  A
+ * first claim of 7 made the caller wait for 7 slow chunks.  Checked over
+ * calls the worker helped with (up to 3 s for 40), of which at least half
+ * must have left it at most 4 chunks, so that a caller preempted now and
+ * then (the other C tests run on the same CPUs) does not fail the test. */
+static void test_a_lagging_worker_keeps_only_what_it_claimed(void)
+{
+    const int64_t deadline = now_ns() + 3000000000LL;
+    int helped = 0;
+    int kept_a_half = 0;
+    while (helped < 40 && now_ns() < deadline) {
+        size_t worker_chunks = call_with_two_threads(WORKERS_LAG, 0, NULL);
+        if (worker_chunks > 0) {
+            helped += 1;
+            kept_a_half += worker_chunks <= NUM_CHUNKS / 4;
+        }
+    }
+    CHECK_EXPLAINED(helped > 0, "no worker joined a call within 3 s");
+    CHECK_EXPLAINED(kept_a_half * 2 >= helped,
+                    "a worker 3x slower than the caller ran more than %d of %d chunks in %d of %d calls",
+                    NUM_CHUNKS / 4, NUM_CHUNKS, helped - kept_a_half, helped);
 }
 
 /* A worker that stalls in every chunk it runs makes calls wait for it far
@@ -154,7 +188,7 @@ static void test_a_stalling_worker_is_left_alone(void)
     const int calls = 300;
     int helped = 0;
     for (int i = 0; i < calls; ++i) {
-        helped += call_with_two_threads(WORKERS_STALL, 0, NULL);
+        helped += call_with_two_threads(WORKERS_STALL, 0, NULL) > 0;
     }
     CHECK_EXPLAINED(helped <= calls / 6, "a worker that stalled in every chunk still joined %d of %d calls",
                     helped, calls);
@@ -168,7 +202,7 @@ static void test_the_pool_comes_back_after_backing_off(void)
     int64_t deadline = now_ns() + 3000000000LL;
     bool helped = false;
     while (!helped && now_ns() < deadline) {
-        helped = call_with_two_threads(WORKERS_HELP, 0, NULL);
+        helped = call_with_two_threads(WORKERS_HELP, 0, NULL) > 0;
     }
     CHECK_EXPLAINED(helped, "no worker joined a call within 3 s of the stalls ending");
 }
@@ -191,7 +225,7 @@ static void test_a_worker_that_slows_the_caller_is_left_alone(void)
     const int calls = 2000;
     int helped = 0;
     for (int i = 0; i < calls; ++i) {
-        helped += call_with_two_threads(WORKERS_SLOW, 1, NULL);
+        helped += call_with_two_threads(WORKERS_SLOW, 1, NULL) > 0;
     }
     CHECK_EXPLAINED(helped <= calls / 2, "a worker that slowed the caller joined %d of %d calls", helped, calls);
 }
@@ -204,6 +238,7 @@ int main(void)
         return 77; /* meson's "skipped" */
     }
     test_chunks_are_claimed_in_runs();
+    test_a_lagging_worker_keeps_only_what_it_claimed();
     test_a_stalling_worker_is_left_alone();
     test_the_pool_comes_back_after_backing_off();
     test_a_worker_that_slows_the_caller_is_left_alone();
