@@ -12,7 +12,7 @@ touch all implementations alike instead of whichever happened to run then.
 Before each sample the harness waits, untimed, until every other thread of
 the process is idle (:class:`IdleThreads`).  Thread pools spin-wait after
 their work (GNU OpenMP under PyTorch and oneDNN for milliseconds, pygraph's
-for 0.1 ms); without the wait, the sample after another implementation's
+for up to 1 ms); without the wait, the sample after another implementation's
 multi-threaded one would share the cores with that implementation's idle
 spinning.  After an idle period, untimed calls of the sampled
 implementation then run for at least ``WARM_NS``: on a VM, a vCPU that sat
