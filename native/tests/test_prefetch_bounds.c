@@ -12,15 +12,13 @@
  * in place and out of place, over lengths from 0 to well past the farthest
  * prefetch distance and src and dst offsets within a line: each prefetched
  * line must hold a byte of [src, src + n).  The bits are test_kernels'
- * concern, not this program's.
+ * concern, not this program's.  The copies' tables are renamed
+ * (pg_hooked_..., meson.build), so the library linked beside them keeps its
+ * own, and its dispatch says which levels the CPU and OS run.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #include "kernels/lrelu_kernels.h"
 
@@ -48,18 +46,8 @@ typedef struct level {
     const pg_lrelu_kernels *kernels; /* `count` tables, of dtypes first_dtype, first_dtype + 1, ... */
     int count;
     pg_lrelu_dtype first_dtype;
-    bool usable;
+    pg_isa isa; /* the level the CPU and OS must run */
 } level;
-
-static bool cpu_has_f16c(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    unsigned int eax, ebx, ecx, edx;
-    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && ((ecx >> 29) & 1u);
-#else
-    return false;
-#endif
-}
 
 enum { max_elements = 20000, line_bytes = 64 };
 
@@ -121,25 +109,20 @@ int main(void)
 {
     level levels[] = {
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
-        {"avx2", pg_lrelu_kernels_avx2, pg_lrelu_dtype_count, pg_lrelu_f32,
-         __builtin_cpu_supports("avx2") && cpu_has_f16c()},
+        {"avx2", pg_lrelu_kernels_avx2, pg_lrelu_dtype_count, pg_lrelu_f32, pg_isa_avx2},
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
-        {"avx512", pg_lrelu_kernels_avx512, pg_lrelu_dtype_count, pg_lrelu_f32,
-         __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl")},
-        {"avx512 f16 on ymm", &pg_lrelu_kernels_avx512_f16_ymm, 1, pg_lrelu_f16,
-         __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl")},
+        {"avx512", pg_lrelu_kernels_avx512, pg_lrelu_dtype_count, pg_lrelu_f32, pg_isa_avx512},
+        {"avx512 f16 on ymm", &pg_lrelu_kernels_avx512_f16_ymm, 1, pg_lrelu_f16, pg_isa_avx512},
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_BF16_KERNELS)
-        {"avx512_bf16", pg_lrelu_kernels_avx512_bf16, pg_lrelu_dtype_count, pg_lrelu_f32,
-         __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-             __builtin_cpu_supports("avx512bf16")},
+        {"avx512_bf16", pg_lrelu_kernels_avx512_bf16, pg_lrelu_dtype_count, pg_lrelu_f32, pg_isa_avx512_bf16},
 #endif
-        {NULL, NULL, 0, pg_lrelu_f32, false},
+        {NULL, NULL, 0, pg_lrelu_f32, pg_isa_scalar},
     };
+    /* The best level dispatch runs: what the CPU and OS support, under
+     * PYGRAPH_MAX_ISA when it is set (meson sets none for this test). */
+    const pg_isa supported = pg_current_isa();
     /* The bytes past the arrays' ends leave room for the offsets; dst
      * starts 64 bytes past src modulo 4 KiB. */
     const size_t buffer_bytes = (size_t)max_elements * 4 + 2 * line_bytes;
@@ -160,8 +143,8 @@ int main(void)
     }
     int levels_run = 0;
     for (const level *lv = levels; lv->name != NULL; lv++) {
-        if (!lv->usable) {
-            printf("skip %s: the CPU or OS lacks it\n", lv->name);
+        if (lv->isa > supported) {
+            printf("skip %s: above the level dispatch runs (%d)\n", lv->name, (int)supported);
             continue;
         }
         levels_run += 1;
