@@ -216,6 +216,33 @@ static void test_huge_chunk_counts_do_not_overflow(void)
 
 #define SHAPE 42
 
+/* The time the caller spent waiting for a worker behind it (its grace,
+ * threadpool.c take_from_workers) is not the pace of its chunks: 10 chunks
+ * at 1 us with 3 us of waiting among them keep a pace of 1 us, which the
+ * grace of the next call and the estimate of running alone go by. */
+static void test_waiting_is_not_the_callers_pace(void)
+{
+    pg_pool_account account = {0};
+    pg_shape_pace *pace = pg_pool_account_shape(&account, SHAPE);
+    const int64_t publish_ns = 500, waited_ns = 3000;
+    pg_pooled_call call = {
+        .started = clock_ns,
+        .begun = clock_ns + publish_ns,
+        .own_done = clock_ns + publish_ns + 10 * 1000 + waited_ns,
+        .waited = waited_ns,
+        .finished = clock_ns + publish_ns + 10 * 1000 + waited_ns,
+        .ran = 10,
+        .num_chunks = NUM_CHUNKS,
+        .pace = pace,
+    };
+    CHECK(pg_pool_account_settle(&account, &call) == 0);
+    CHECK_EXPLAINED(pace->pooled_ns_per_chunk == 1000.0, "pace %.1f ns per chunk (wanted 1000)",
+                    pace->pooled_ns_per_chunk);
+    /* Alone: 16 chunks at 1 us against 13.5 us taken. */
+    CHECK_EXPLAINED(account.credit_ns == NUM_CHUNKS * 1000 - (publish_ns + 10 * 1000 + waited_ns),
+                    "credit %lld ns", (long long)account.credit_ns);
+}
+
 /* A call on a VM whose two vCPUs take turns on one core: the worker ran
  * half the chunks, and the caller's ran at 2 us each instead of 1, so the
  * call took 16.5 us, 0.5 us more than running alone.  The caller's pace
@@ -419,6 +446,7 @@ int main(void)
     test_debt_beyond_the_limit_backs_off();
     test_back_offs_double_until_the_pool_recovers();
     test_a_call_without_the_callers_pace_is_not_booked();
+    test_waiting_is_not_the_callers_pace();
     test_huge_chunk_counts_do_not_overflow();
     test_probes_come_after_enough_calls_and_time();
     test_probes_reveal_a_worker_that_slows_the_caller();

@@ -46,6 +46,7 @@ typedef enum workers_kind {
     WORKERS_STALL, /* sleep STALL_NS in every run of chunks given to a worker */
     WORKERS_SLOW,  /* while a worker runs a chunk, every chunk takes SHARED_CHUNK_WORK_NS */
     WORKERS_LAG,   /* a worker's run of chunks ends only once the caller has run every other chunk */
+    WORKERS_BEHIND, /* a worker starts BEHIND_NS late, then runs at the caller's pace */
 } workers_kind;
 
 /* A worker far slower than the caller (on the VMs, one on a vCPU just woken
@@ -53,6 +54,12 @@ typedef enum workers_kind {
  * it is given lasts until the caller has run all the other chunks of the
  * call, or at most this long (a caller that lost its CPU). */
 #define LAG_MAX_NS 100000000
+
+/* A worker that starts a chunk and a quarter after the caller: it claims
+ * its last chunk a quarter of a chunk after the caller has run its own,
+ * well inside the caller's grace of one chunk time (threadpool.c,
+ * take_from_workers). */
+#define BEHIND_NS (CHUNK_WORK_NS + CHUNK_WORK_NS / 4)
 
 /* A VM whose two vCPUs take turns on one core, exaggerated: while both
  * work, each chunk takes 4 times as long, so two threads take twice as
@@ -71,6 +78,7 @@ typedef struct call_state {
     _Atomic size_t worker_chunks; /* chunks run by a thread other than the caller */
     _Atomic int run_calls;        /* calls of run_chunks, by any thread */
     _Atomic size_t caller_chunks; /* chunks the caller has finished */
+    _Atomic bool worker_started;  /* a worker has begun its first run of chunks */
 } call_state;
 
 static void busy_for(int64_t ns)
@@ -100,6 +108,9 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
             busy_for((int64_t)num_chunks * SHARED_CHUNK_WORK_NS);
             atomic_fetch_sub(&chunks_on_workers, 1);
             return;
+        }
+        if (state->workers == WORKERS_BEHIND && !atomic_exchange(&state->worker_started, true)) {
+            busy_for(BEHIND_NS);
         }
         if (state->workers == WORKERS_LAG) {
             int64_t give_up = now_ns() + LAG_MAX_NS;
@@ -160,6 +171,26 @@ static void test_chunks_are_claimed_in_runs(void)
                     NUM_CHUNKS, most_runs, NUM_CHUNKS / 2);
 }
 
+/* Makes two-thread calls of `shape` until a worker has helped with 40 (or 3
+ * s have passed); returns how many it helped with, and in *within how many
+ * of those it ran between `least` and `most` chunks.  Checks that it helped
+ * at all. */
+static int calls_helped(workers_kind workers, uint64_t shape, size_t least, size_t most, int *within)
+{
+    const int64_t deadline = now_ns() + 3000000000LL;
+    int helped = 0;
+    *within = 0;
+    while (helped < 40 && now_ns() < deadline) {
+        size_t worker_chunks = call_with_two_threads(workers, shape, NULL);
+        if (worker_chunks > 0) {
+            helped += 1;
+            *within += worker_chunks >= least && worker_chunks <= most;
+        }
+    }
+    CHECK_EXPLAINED(helped > 0, "no worker joined a call within 3 s");
+    return helped;
+}
+
 /* A worker slower than the caller keeps only the chunks it claimed: its
  * first claim takes half of its home range (4 of 8), and while it runs them
  * (WORKERS_LAG: until the caller has run everything else) the caller runs
@@ -169,23 +200,38 @@ static void test_chunks_are_claimed_in_runs(void)
  * the worker helped with (up to 3 s for 40), of which at least half must
  * have left it at most 4 chunks: a worker that starts after the caller has
  * taken some of its chunks gets fewer, and only a caller that loses its
- * CPU for LAG_MAX_NS lets it claim more. */
+ * CPU for LAG_MAX_NS lets it claim more.  The calls have a job shape, so
+ * the caller first gives the running worker its grace (take_from_workers):
+ * a grace that never ended would keep the caller waiting until the worker
+ * gave up lagging and claimed the rest. */
 static void test_a_lagging_worker_keeps_only_what_it_claimed(void)
 {
-    const int64_t deadline = now_ns() + 3000000000LL;
-    int helped = 0;
     int kept_a_half = 0;
-    while (helped < 40 && now_ns() < deadline) {
-        size_t worker_chunks = call_with_two_threads(WORKERS_LAG, 0, NULL);
-        if (worker_chunks > 0) {
-            helped += 1;
-            kept_a_half += worker_chunks <= NUM_CHUNKS / 4;
-        }
-    }
-    CHECK_EXPLAINED(helped > 0, "no worker joined a call within 3 s");
+    const int helped = calls_helped(WORKERS_LAG, 2, 1, NUM_CHUNKS / 4, &kept_a_half);
     CHECK_EXPLAINED(kept_a_half * 2 >= helped,
                     "a worker slower than the caller ran more than %d of %d chunks in %d of %d calls",
                     NUM_CHUNKS / 4, NUM_CHUNKS, helped - kept_a_half, helped);
+}
+
+/* A worker a little behind the caller keeps its chunks: the caller, its own
+ * range done, gives a worker that is running its range one of its own
+ * chunk times before it takes from it (threadpool.c, take_from_workers), so
+ * a worker that started a chunk and a quarter late (WORKERS_BEHIND) runs
+ * all 8 chunks of its home range.  Without the grace the caller finds the
+ * worker's last chunk unclaimed when its own are done and takes it: the
+ * worker ran 7 in every call.  The grace needs the caller's chunk time, which
+ * the pool's account keeps per job shape, so the calls have a shape (the
+ * first call of it has no grace).  Checked over calls the worker helped with
+ * (up to 3 s for 40), of which at least half must have left it all 8: a
+ * worker that loses its CPU for longer than the grace loses chunks, as it
+ * should. */
+static void test_a_worker_just_behind_keeps_its_chunks(void)
+{
+    int kept_all = 0;
+    const int helped = calls_helped(WORKERS_BEHIND, 3, NUM_CHUNKS / 2, NUM_CHUNKS / 2, &kept_all);
+    CHECK_EXPLAINED(kept_all * 2 >= helped,
+                    "a worker %d us behind the caller ran fewer than its %d chunks in %d of %d calls",
+                    (int)(BEHIND_NS / 1000), NUM_CHUNKS / 2, helped - kept_all, helped);
 }
 
 /* A worker that stalls in every run of chunks it is given makes calls wait
@@ -251,6 +297,7 @@ int main(void)
     }
     test_chunks_are_claimed_in_runs();
     test_a_lagging_worker_keeps_only_what_it_claimed();
+    test_a_worker_just_behind_keeps_its_chunks();
     test_a_stalling_worker_is_left_alone();
     test_the_pool_comes_back_after_backing_off();
     test_a_worker_that_slows_the_caller_is_left_alone();

@@ -99,7 +99,7 @@ int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *c
         return 0; /* the caller lost its CPU before its first chunk: no pace to go by */
     }
     /* In double: a pace times ~2^32 chunks overflows int64 nanoseconds. */
-    double own_ns_per_chunk = (double)(call->own_done - call->begun) / (double)call->ran;
+    double own_ns_per_chunk = (double)(call->own_done - call->begun - call->waited) / (double)call->ran;
     if (call->pace != NULL) {
         call->pace->pooled_ns_per_chunk = own_ns_per_chunk;
         if (call->pace->pooled_since_probe < UINT32_MAX) {

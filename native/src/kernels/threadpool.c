@@ -9,7 +9,9 @@
  * what is left of the others' ranges, several chunks per claim (a claim
  * costs; chunks_per_claim says how many); so when no chunk is left the
  * caller waits only for chunks being run, never for a worker that has not
- * started.
+ * started.  The caller gives a worker that is running its range a grace
+ * of one of its own chunk times before it takes from it
+ * (take_from_workers).
  *
  * Claims carry the job's generation (high 32 bits of a range's atomic
  * word, the chunk index in the low 32), so a worker still finishing an old
@@ -314,6 +316,60 @@ static size_t run_range_chunks(const job *j, int k)
         j->run(j->context, first, count);
         ran += count;
     }
+    return ran;
+}
+
+/* Whether participant k's home range has unclaimed chunks left although
+ * some were claimed: its owner is running, behind the caller (or, with
+ * more than two threads, another worker is taking from it). */
+static bool range_running(const job *j, int k)
+{
+    const uint64_t claim = atomic_load_explicit(&home_ranges[k].next_claim, memory_order_relaxed);
+    const size_t next = (size_t)(claim & 0xFFFFFFFFu);
+    return (uint32_t)(claim >> 32) == j->generation && next > home_range_begin(j->num_chunks, j->participants, k) &&
+           next < home_range_begin(j->num_chunks, j->participants, k + 1);
+}
+
+/* The caller, its home range done, takes what is left of the workers'
+ * ranges; returns how many chunks it ran, and in *waited_ns how long it
+ * waited instead (the account must not count that as the pace of its
+ * chunks).
+ *
+ * From a worker that has not started it takes at once (the worker may be
+ * asleep, or without a CPU).  From one that is running it takes only if
+ * the worker has not claimed the rest of its range within grace_ns, one of
+ * the caller's own chunk times: a worker that started a little after the
+ * caller (publishing a job takes a cache line's trip between cores, ~150
+ * ns on the Xeon VM) would otherwise lose its last chunk to the caller on
+ * nearly every call, and a taken chunk runs slowly on the taker (its data
+ * is in the owner's cache) and leaves its lines in the taker's cache, to be
+ * fetched back by the owner on the next call.  Traced on the Xeon VM, C
+ * driver, 1e5 f32 in place with the data restored by the caller every 8
+ * calls (as the benchmark does): the caller took from the worker in 35 %
+ * of the pooled calls, 18 % with the grace (README, "CPU dispatch and
+ * threads", has what it gained).  A worker that stalls costs the
+ * call at most one more chunk time than without it.  Workers take from
+ * others without a grace: the caller starts first, so a caller with chunks
+ * left is rarely one that is just behind. */
+static size_t take_from_workers(const job *j, int64_t grace_ns, int64_t *waited_ns)
+{
+    size_t ran = 0;
+    int64_t waited = 0, deadline = 0;
+    for (int k = 1; k < j->participants; ++k) {
+        if (grace_ns > 0 && range_running(j, k)) {
+            const int64_t wait_started = pg_monotonic_ns();
+            int64_t now = wait_started;
+            if (deadline == 0) {
+                deadline = wait_started + grace_ns; /* one grace for the whole call */
+            }
+            while (range_running(j, k) && (now = pg_monotonic_ns()) < deadline) {
+                PG_CPU_RELAX();
+            }
+            waited += now - wait_started;
+        }
+        ran += run_range_chunks(j, k);
+    }
+    *waited_ns = waited;
     return ran;
 }
 
@@ -648,6 +704,17 @@ static void run_probe_call(pool *p, pg_shape_pace *pace, pg_probe_step step, siz
     atomic_store_explicit(&p->resting, false, memory_order_relaxed);
 }
 
+/* Wakes the workers that sleep (called with call_lock held, the job
+ * published). */
+static void wake_sleeping_workers(pool *p)
+{
+    pthread_mutex_lock(&p->lock); /* a line no worker touches while it spins */
+    if (p->sleeping > 0) {
+        pthread_cond_broadcast(&p->wake);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chunk_fn *run, void *context)
 {
     pool *p = &the_pool;
@@ -691,7 +758,8 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     if (helpers > p->num_workers) {
         helpers = p->num_workers; /* home ranges only for threads that exist */
     }
-    if (p->sleeping > 0) {
+    const bool workers_asleep = p->sleeping > 0;
+    if (workers_asleep) {
         helpers = keep_workers_off_callers_cpu(p, helpers);
     }
     pthread_mutex_unlock(&p->lock);
@@ -709,20 +777,20 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     /* Every worker of the previous job has reported (the caller waited for
      * it), so nothing else writes these now. */
     atomic_store_explicit(&p->chunks_finished, 0, memory_order_relaxed);
+    /* The caller's first claim is made here, with the job: it claims first
+     * anyway, and a compare-exchange right after publishing would wait
+     * until the job's lines, which spinning workers read, have left their
+     * caches. */
+    const size_t callers_first_claim = chunks_per_claim(home_range_begin(num_chunks, j.participants, 1));
     for (int k = 0; k < j.participants; ++k) {
-        uint64_t begin = home_range_begin(num_chunks, j.participants, k);
+        uint64_t begin = home_range_begin(num_chunks, j.participants, k) + (k == 0 ? callers_first_claim : 0);
         atomic_store_explicit(&home_ranges[k].next_claim, (uint64_t)j.generation << 32 | begin,
                               memory_order_relaxed);
     }
     publish_job(&j); /* release: the counters above are visible with it */
-
-    /* A worker that went to sleep since the look above is woken as well,
-     * with the affinity it had. */
-    pthread_mutex_lock(&p->lock); /* a line no worker touches while it spins */
-    if (p->sleeping > 0) {
-        pthread_cond_broadcast(&p->wake);
+    if (workers_asleep) {
+        wake_sleeping_workers(p);
     }
-    pthread_mutex_unlock(&p->lock);
 
     /* The account charges the call everything from `started`, but paces
      * the caller's chunks from here: running alone pays for neither the
@@ -731,14 +799,23 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
      * that triggers a back-off, so the first call after a pause is judged
      * like any other. */
     const int64_t begun = pg_monotonic_ns();
-    size_t ran = 0;
-    for (int k = 0; k < j.participants; ++k) {
-        ran += run_range_chunks(&j, k);
+    run(context, 0, callers_first_claim);
+    if (!workers_asleep) {
+        /* A worker that went to sleep since the look above is woken now,
+         * with the affinity it had.  Not before the first chunks: taking
+         * `lock` is a locked instruction, which would wait, as a claim
+         * would, for the job's lines to leave the workers' caches (~0.1 us
+         * of a 1e5-element call on the Xeon VM); now they have. */
+        wake_sleeping_workers(p);
     }
+    size_t ran = callers_first_claim + run_range_chunks(&j, 0);
+    int64_t waited = 0;
+    const int64_t grace_ns = pace != NULL ? (int64_t)pace->pooled_ns_per_chunk : 0;
+    ran += take_from_workers(&j, grace_ns, &waited);
     const int64_t own_done = pg_monotonic_ns();
     const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? pg_monotonic_ns() : own_done;
-    const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .finished = finished,
-                                 .ran = ran, .num_chunks = num_chunks, .pace = pace};
+    const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .waited = waited,
+                                 .finished = finished, .ran = ran, .num_chunks = num_chunks, .pace = pace};
     int64_t alone_until = pg_pool_account_settle(&p->account, &call);
     if (alone_until != 0) {
         atomic_store_explicit(&p->alone_until_ns, alone_until, memory_order_relaxed);
