@@ -229,7 +229,7 @@ static void test_waiting_is_not_the_callers_pace(void)
         .started = clock_ns,
         .begun = clock_ns + publish_ns,
         .own_done = clock_ns + publish_ns + 10 * 1000 + waited_ns,
-        .waited = waited_ns,
+        .not_running = waited_ns,
         .finished = clock_ns + publish_ns + 10 * 1000 + waited_ns,
         .ran = 10,
         .num_chunks = NUM_CHUNKS,

@@ -96,10 +96,10 @@ int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *c
         account->misses = 0;
     }
     if (call->ran == 0) {
-        return 0; /* the caller lost its CPU before its first chunk: no pace to go by */
+        return 0; /* no chunk of the caller's, no pace to go by (pg_parallel_for's caller runs one at least) */
     }
     /* In double: a pace times ~2^32 chunks overflows int64 nanoseconds. */
-    double own_ns_per_chunk = (double)(call->own_done - call->begun - call->waited) / (double)call->ran;
+    double own_ns_per_chunk = (double)(call->own_done - call->begun - call->not_running) / (double)call->ran;
     if (call->pace != NULL) {
         call->pace->pooled_ns_per_chunk = own_ns_per_chunk;
         if (call->pace->pooled_since_probe < UINT32_MAX) {

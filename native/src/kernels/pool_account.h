@@ -146,7 +146,7 @@ typedef struct pg_pooled_call {
     int64_t started;   /* the call began: before the job was published */
     int64_t begun;     /* the job was published; the caller's chunks began */
     int64_t own_done;  /* the caller found no chunk left to claim */
-    int64_t waited;    /* of begun .. own_done, spent waiting for a worker behind it instead of running chunks */
+    int64_t not_running; /* of begun .. own_done, spent otherwise than running chunks (a late wake-up, a grace) */
     int64_t finished;  /* every chunk had finished */
     size_t ran;        /* chunks the caller ran */
     size_t num_chunks; /* chunks in the call */

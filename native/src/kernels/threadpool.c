@@ -33,8 +33,8 @@
  * run alone for a while when the workers cost more than they save, and
  * which now and then has a call run alone with the workers asleep, to
  * learn how much the workers slow the caller.  The account costs three
- * clock reads per pooled call (four when the caller waits), and one per
- * call while backing off.
+ * clock reads per pooled call (four when the caller waits for chunks, more
+ * while it gives a worker its grace), and one per call while backing off.
  * Lock order: call_lock, then lock.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
@@ -82,6 +82,13 @@
  * (pool_account.h): a running worker takes a few microseconds; one that
  * has lost its CPU would keep the call waiting. */
 #define PG_REST_WAIT_NS 50000
+/* The most a caller waits for a worker that is behind it before taking
+ * from it (take_from_workers): its grace is one of its own chunk times in
+ * the latest pooled call of the shape, and a call in which the caller lost
+ * its CPU gives a pace far beyond any chunk's.  Chunks this long stream
+ * from memory, where a taken chunk costs the taker nothing a cache held
+ * for the owner. */
+#define PG_GRACE_MAX_NS 50000
 
 /* ---- the thread-count setting ------------------------------------------ */
 
@@ -338,7 +345,7 @@ static bool range_running(const job *j, int k)
  * From a worker that has not started it takes at once (the worker may be
  * asleep, or without a CPU).  From one that is running it takes only if
  * the worker has not claimed the rest of its range within grace_ns, one of
- * the caller's own chunk times: a worker that started a little after the
+ * the caller's own chunk times (at most PG_GRACE_MAX_NS): a worker that started a little after the
  * caller (publishing a job takes a cache line's trip between cores, ~150
  * ns on the Xeon VM) would otherwise lose its last chunk to the caller on
  * nearly every call, and a taken chunk runs slowly on the taker (its data
@@ -348,22 +355,33 @@ static bool range_running(const job *j, int k)
  * calls (as the benchmark does): the caller took from the worker in 35 %
  * of the pooled calls, 18 % with the grace (README, "CPU dispatch and
  * threads", has what it gained).  A worker that stalls costs the
- * call at most one more chunk time than without it.  Workers take from
+ * call at most the grace more than without it.  Workers take from
  * others without a grace: the caller starts first, so a caller with chunks
  * left is rarely one that is just behind. */
 static size_t take_from_workers(const job *j, int64_t grace_ns, int64_t *waited_ns)
 {
     size_t ran = 0;
-    int64_t waited = 0, deadline = 0;
+    /* First the ranges whose owners have not started (or are done): with
+     * more than two threads, a worker without a CPU must not wait for the
+     * grace the caller gives another. */
     for (int k = 1; k < j->participants; ++k) {
-        if (grace_ns > 0 && range_running(j, k)) {
+        if (grace_ns == 0 || !range_running(j, k)) {
+            ran += run_range_chunks(j, k);
+        }
+    }
+    int64_t waited = 0, deadline = 0;
+    for (int k = 1; k < j->participants && grace_ns > 0; ++k) {
+        if (range_running(j, k)) {
             const int64_t wait_started = pg_monotonic_ns();
             int64_t now = wait_started;
             if (deadline == 0) {
                 deadline = wait_started + grace_ns; /* one grace for the whole call */
             }
-            while (range_running(j, k) && (now = pg_monotonic_ns()) < deadline) {
+            for (unsigned i = 1; range_running(j, k) && (now = pg_monotonic_ns()) < deadline; ++i) {
                 PG_CPU_RELAX();
+                if (i % 64 == 0) {
+                    sched_yield(); /* as wait_for_chunks: the worker may be waiting for this CPU */
+                }
             }
             waited += now - wait_started;
         }
@@ -705,14 +723,18 @@ static void run_probe_call(pool *p, pg_shape_pace *pace, pg_probe_step step, siz
 }
 
 /* Wakes the workers that sleep (called with call_lock held, the job
- * published). */
-static void wake_sleeping_workers(pool *p)
+ * published); returns the time the wake-up took, 0 when none slept. */
+static int64_t wake_sleeping_workers(pool *p)
 {
+    int64_t took = 0;
     pthread_mutex_lock(&p->lock); /* a line no worker touches while it spins */
     if (p->sleeping > 0) {
+        const int64_t start = pg_monotonic_ns();
         pthread_cond_broadcast(&p->wake);
+        took = pg_monotonic_ns() - start;
     }
     pthread_mutex_unlock(&p->lock);
+    return took;
 }
 
 void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chunk_fn *run, void *context)
@@ -780,7 +802,8 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     /* The caller's first claim is made here, with the job: it claims first
      * anyway, and a compare-exchange right after publishing would wait
      * until the job's lines, which spinning workers read, have left their
-     * caches. */
+     * caches.  (So the caller always runs a chunk: one that loses its CPU
+     * right after publishing holds these as it would have a moment later.) */
     const size_t callers_first_claim = chunks_per_claim(home_range_begin(num_chunks, j.participants, 1));
     for (int k = 0; k < j.participants; ++k) {
         uint64_t begin = home_range_begin(num_chunks, j.participants, k) + (k == 0 ? callers_first_claim : 0);
@@ -789,32 +812,40 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     }
     publish_job(&j); /* release: the counters above are visible with it */
     if (workers_asleep) {
-        wake_sleeping_workers(p);
+        wake_sleeping_workers(p); /* before `begun`: not the caller's pace */
     }
 
     /* The account charges the call everything from `started`, but paces
-     * the caller's chunks from here: running alone pays for neither the
-     * publishing nor a wake-up.  A wake-up (a few microseconds of the
-     * caller's time, more for a late worker) stays well inside the debt
-     * that triggers a back-off, so the first call after a pause is judged
-     * like any other. */
+     * the caller's chunks from here, leaving out what it did in between
+     * that running alone would not (`not_running`): running alone pays for
+     * neither the publishing nor a wake-up nor a grace.  A wake-up (a few
+     * microseconds of the caller's time, more for a late worker) stays well
+     * inside the debt that triggers a back-off, so the first call after a
+     * pause is judged like any other. */
     const int64_t begun = pg_monotonic_ns();
     run(context, 0, callers_first_claim);
+    int64_t not_running = 0;
     if (!workers_asleep) {
         /* A worker that went to sleep since the look above is woken now,
          * with the affinity it had.  Not before the first chunks: taking
          * `lock` is a locked instruction, which would wait, as a claim
          * would, for the job's lines to leave the workers' caches (~0.1 us
          * of a 1e5-element call on the Xeon VM); now they have. */
-        wake_sleeping_workers(p);
+        not_running += wake_sleeping_workers(p);
     }
     size_t ran = callers_first_claim + run_range_chunks(&j, 0);
+    /* No grace where threads outnumber CPUs: the worker waited for may be
+     * waiting for the caller's. */
+    int64_t grace_ns = 0;
+    if (pace != NULL && atomic_load_explicit(&p->spinning_pays, memory_order_relaxed)) {
+        grace_ns = pace->pooled_ns_per_chunk < PG_GRACE_MAX_NS ? (int64_t)pace->pooled_ns_per_chunk : PG_GRACE_MAX_NS;
+    }
     int64_t waited = 0;
-    const int64_t grace_ns = pace != NULL ? (int64_t)pace->pooled_ns_per_chunk : 0;
     ran += take_from_workers(&j, grace_ns, &waited);
+    not_running += waited;
     const int64_t own_done = pg_monotonic_ns();
     const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? pg_monotonic_ns() : own_done;
-    const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .waited = waited,
+    const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .not_running = not_running,
                                  .finished = finished, .ran = ran, .num_chunks = num_chunks, .pace = pace};
     int64_t alone_until = pg_pool_account_settle(&p->account, &call);
     if (alone_until != 0) {

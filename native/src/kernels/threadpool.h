@@ -40,7 +40,8 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * of a probe's, pool_account.h) runs them all in one
  * run(context, 0, num_chunks).  `shape` names jobs that take the same time
  * (same kernel, elements, layout and placement), which the probes compare;
- * 0 when the caller cannot say (never probed).  Never allocates on the
+ * 0 when the caller cannot say (never probed, and the caller gives a worker
+ * behind it no grace before taking its chunks).  Never allocates on the
  * heap after the pool has started. */
 void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chunk_fn *run, void *context);
 
