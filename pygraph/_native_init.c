@@ -6,8 +6,9 @@
  * Why: cp(x, out=y) on 100 elements does 0.2 us of work in C, and the
  * cffi route to it costs three times that — two ffi.from_buffer() calls
  * (0.12 us each) and the cffi call itself (0.13 us) on the Zen 4 VM
- * (benchmarks/results/README.md, its section "before run_unary").  run_unary takes the two arrays as Python objects,
- * borrows their buffers with PyObject_GetBuffer and calls
+ * (benchmarks/results/README.md, its section "before run_unary").
+ * run_unary takes the two arrays as Python objects, borrows their buffers
+ * with PyObject_GetBuffer and calls
  * pygraph_compiled_partition_execute_unary directly: one C call from
  * Python instead of three.  (python-zstandard ships hand-written C beside
  * its cffi backend for the same reason.)

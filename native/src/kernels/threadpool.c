@@ -345,9 +345,9 @@ static bool range_running(const job *j, int k)
  * From a worker that has not started it takes at once (the worker may be
  * asleep, or without a CPU).  From one that is running it takes only if
  * the worker has not claimed the rest of its range within grace_ns, one of
- * the caller's own chunk times (at most PG_GRACE_MAX_NS): a worker that started a little after the
- * caller (publishing a job takes a cache line's trip between cores, ~150
- * ns on the Xeon VM) would otherwise lose its last chunk to the caller on
+ * the caller's own chunk times (at most PG_GRACE_MAX_NS): a worker that
+ * started a little after the caller (publishing a job takes a cache line's
+ * trip between cores, ~150 ns on the Xeon VM) would otherwise lose its last chunk to the caller on
  * nearly every call, and a taken chunk runs slowly on the taker (its data
  * is in the owner's cache) and leaves its lines in the taker's cache, to be
  * fetched back by the owner on the next call.  Traced on the Xeon VM, C
@@ -369,22 +369,25 @@ static size_t take_from_workers(const job *j, int64_t grace_ns, int64_t *waited_
             ran += run_range_chunks(j, k);
         }
     }
+    /* Then the running ones, after the grace (a range that was not running
+     * above has nothing left now: it was taken, or its owner finished). */
     int64_t waited = 0, deadline = 0;
     for (int k = 1; k < j->participants && grace_ns > 0; ++k) {
-        if (range_running(j, k)) {
-            const int64_t wait_started = pg_monotonic_ns();
-            int64_t now = wait_started;
-            if (deadline == 0) {
-                deadline = wait_started + grace_ns; /* one grace for the whole call */
-            }
-            for (unsigned i = 1; range_running(j, k) && (now = pg_monotonic_ns()) < deadline; ++i) {
-                PG_CPU_RELAX();
-                if (i % 64 == 0) {
-                    sched_yield(); /* as wait_for_chunks: the worker may be waiting for this CPU */
-                }
-            }
-            waited += now - wait_started;
+        if (!range_running(j, k)) {
+            continue;
         }
+        const int64_t wait_started = pg_monotonic_ns();
+        int64_t now = wait_started;
+        if (deadline == 0) {
+            deadline = wait_started + grace_ns; /* one grace for the whole call */
+        }
+        for (unsigned i = 1; range_running(j, k) && (now = pg_monotonic_ns()) < deadline; ++i) {
+            PG_CPU_RELAX();
+            if (i % 64 == 0) {
+                sched_yield(); /* as wait_for_chunks: the worker may be waiting for this CPU */
+            }
+        }
+        waited += now - wait_started;
         ran += run_range_chunks(j, k);
     }
     *waited_ns = waited;
