@@ -19,6 +19,8 @@
 
 /* The made-up clock: every call starts where the previous one finished. */
 static int64_t clock_ns = 1000 * MS;
+/* When the latest made-up wake-up of sleeping workers began (0: none). */
+static int64_t woken_ns = 0;
 
 /* Books a call in which the caller ran `ran` of NUM_CHUNKS chunks at
  * 1 us each (alone, the call would take NUM_CHUNKS us) and everything
@@ -37,6 +39,7 @@ static int64_t book_shaped(pg_pool_account *account, pg_shape_pace *pace, int64_
         .begun = clock_ns + publish_ns,
         .own_done = clock_ns + publish_ns + (int64_t)ran * chunk_ns,
         .finished = clock_ns + total_ns,
+        .woken = woken_ns,
         .ran = ran,
         .num_chunks = NUM_CHUNKS,
         .pace = pace,
@@ -115,6 +118,45 @@ static void test_misses_in_a_row_back_off(void)
     CHECK_EXPLAINED(until == clock_ns + PG_BACKOFF_MIN_NS, "the %dth miss in a row: back-off of %lld ns, wanted %d",
                     PG_MISSES_MAX, backoff_length(until), PG_BACKOFF_MIN_NS);
     CHECK_EXPLAINED(account.misses == 0, "the back-off left %d misses counted", account.misses);
+}
+
+/* Misses in the first PG_WAKING_NS after a wake-up of sleeping workers do
+ * not count (the worker is on its way), whether the wake-up came before
+ * the call or in it; from then on they count again. */
+static void test_misses_while_workers_wake_do_not_count(void)
+{
+    pg_pool_account account = {0};
+    woken_ns = clock_ns + 300; /* the first call wakes the workers, after it started */
+    int missed = 0;
+    while (clock_ns - woken_ns < PG_WAKING_NS) {
+        CHECK_EXPLAINED(book_missed(&account) == 0, "backed off at miss %d, %lld ns after the wake-up", missed + 1,
+                        (long long)(clock_ns - woken_ns));
+        missed += 1;
+    }
+    CHECK_EXPLAINED(missed > PG_MISSES_MAX && account.misses == 0, "%d misses while waking, %d counted", missed,
+                    account.misses);
+    for (int i = 1; i < PG_MISSES_MAX; ++i) {
+        CHECK_EXPLAINED(book_missed(&account) == 0, "backed off after %d misses past the wake-up", i);
+    }
+    int64_t until = book_missed(&account);
+    CHECK_EXPLAINED(until == clock_ns + PG_BACKOFF_MIN_NS, "the %dth miss past the wake-up: back-off of %lld ns",
+                    PG_MISSES_MAX, backoff_length(until));
+
+    /* Misses counted before a wake-up stay counted, and count on after its
+     * window. */
+    account = (pg_pool_account){0};
+    woken_ns = 0;
+    for (int i = 1; i < PG_MISSES_MAX; ++i) {
+        book_missed(&account);
+    }
+    woken_ns = clock_ns;
+    CHECK_EXPLAINED(book_missed(&account) == 0 && account.misses == PG_MISSES_MAX - 1,
+                    "a miss while waking: %d counted, wanted %d", account.misses, PG_MISSES_MAX - 1);
+    clock_ns = woken_ns + PG_WAKING_NS;
+    until = book_missed(&account);
+    CHECK_EXPLAINED(until == clock_ns + PG_BACKOFF_MIN_NS, "a miss %d ns after the wake-up did not back off",
+                    PG_WAKING_NS);
+    woken_ns = 0;
 }
 
 /* Stalls are paid from the savings: a debt of PG_DEBT_MAX_NS is allowed,
@@ -443,6 +485,7 @@ int main(void)
 {
     test_calls_that_save_never_back_off();
     test_misses_in_a_row_back_off();
+    test_misses_while_workers_wake_do_not_count();
     test_debt_beyond_the_limit_backs_off();
     test_back_offs_double_until_the_pool_recovers();
     test_a_call_without_the_callers_pace_is_not_booked();

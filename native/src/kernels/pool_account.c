@@ -89,7 +89,8 @@ double pg_shape_pace_slowdown(const pg_shape_pace *pace)
 int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *call)
 {
     if (call->ran == call->num_chunks) {
-        if (++account->misses >= PG_MISSES_MAX) {
+        const bool waking = call->woken != 0 && call->started - call->woken < PG_WAKING_NS;
+        if (!waking && ++account->misses >= PG_MISSES_MAX) {
             return back_off(account, call->finished, call->pace);
         }
     } else {

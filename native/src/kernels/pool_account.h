@@ -23,6 +23,14 @@
  *   benchmarks/next_to_torch.py (f32): without the rule two threads ran
  *   1e5 elements in place at 0.87-0.91x of one thread's speed, with it at
  *   0.99x (README, "CPU dispatch and threads").
+ *   Misses in the first PG_WAKING_NS after the pool woke sleeping workers
+ *   do not count: a worker woken from sleep takes longer to arrive than
+ *   PG_MISSES_MAX in-cache calls last (on the Xeon VM it started 20-65 us
+ *   after the wake on a quiet machine, 145-217 us on a loaded one; 8 calls
+ *   of 1e5 f32 take ~56 us), so the rule would send it back to sleep before
+ *   it arrived, every call after a back-off, a probe or a pause would wake
+ *   it again, and the back-offs would double until the pool ran alone for
+ *   good.
  *
  * A back-off makes the calls of the next PG_BACKOFF_MIN_NS run alone; if
  * the account backs off again before the calls after a back-off have saved
@@ -76,8 +84,12 @@
 /* Savings banked at most; the debt that makes calls run alone. */
 #define PG_CREDIT_MAX_NS 1000000
 #define PG_DEBT_MAX_NS 100000
-/* Pooled calls in a row without a worker's chunk that make calls run alone. */
+/* Pooled calls in a row without a worker's chunk that make calls run alone;
+ * how long after a wake-up of sleeping workers misses do not count (a
+ * worker's spin, and the shortest back-off: one window costs at most the
+ * pool's overhead on the calls of a millisecond). */
 #define PG_MISSES_MAX 8
+#define PG_WAKING_NS 1000000
 /* How long calls run alone: after the first back-off, and at most while
  * back-offs keep coming before the pool recovers. */
 #define PG_BACKOFF_MIN_NS 1000000
@@ -148,6 +160,7 @@ typedef struct pg_pooled_call {
     int64_t own_done;  /* the caller found no chunk left to claim */
     int64_t not_running; /* of begun .. own_done, spent otherwise than running chunks (a late wake-up, a grace) */
     int64_t finished;  /* every chunk had finished */
+    int64_t woken;     /* the latest wake-up of sleeping workers began (0: none yet; may follow `started`) */
     size_t ran;        /* chunks the caller ran */
     size_t num_chunks; /* chunks in the call */
     pg_shape_pace *pace; /* the call's shape (NULL: none): its slowdown applies, its pace is kept */
