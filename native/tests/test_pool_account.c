@@ -19,8 +19,6 @@
 
 /* The made-up clock: every call starts where the previous one finished. */
 static int64_t clock_ns = 1000 * MS;
-/* When the latest made-up wake-up of sleeping workers began (0: none). */
-static int64_t woken_ns = 0;
 
 /* Books a call in which the caller ran `ran` of NUM_CHUNKS chunks at
  * 1 us each (alone, the call would take NUM_CHUNKS us) and everything
@@ -39,7 +37,6 @@ static int64_t book_shaped(pg_pool_account *account, pg_shape_pace *pace, int64_
         .begun = clock_ns + publish_ns,
         .own_done = clock_ns + publish_ns + (int64_t)ran * chunk_ns,
         .finished = clock_ns + total_ns,
-        .woken = woken_ns,
         .ran = ran,
         .num_chunks = NUM_CHUNKS,
         .pace = pace,
@@ -126,11 +123,12 @@ static void test_misses_in_a_row_back_off(void)
 static void test_misses_while_workers_wake_do_not_count(void)
 {
     pg_pool_account account = {0};
-    woken_ns = clock_ns + 300; /* the first call wakes the workers, after it started */
+    const int64_t woken = clock_ns + 300; /* the first call wakes the workers, after it started */
+    pg_pool_account_woke(&account, woken);
     int missed = 0;
-    while (clock_ns - woken_ns < PG_WAKING_NS) {
+    while (clock_ns - woken < PG_WAKING_NS) {
         CHECK_EXPLAINED(book_missed(&account) == 0, "backed off at miss %d, %lld ns after the wake-up", missed + 1,
-                        (long long)(clock_ns - woken_ns));
+                        (long long)(clock_ns - woken));
         missed += 1;
     }
     CHECK_EXPLAINED(missed > PG_MISSES_MAX && account.misses == 0, "%d misses while waking, %d counted", missed,
@@ -145,18 +143,37 @@ static void test_misses_while_workers_wake_do_not_count(void)
     /* Misses counted before a wake-up stay counted, and count on after its
      * window. */
     account = (pg_pool_account){0};
-    woken_ns = 0;
     for (int i = 1; i < PG_MISSES_MAX; ++i) {
         book_missed(&account);
     }
-    woken_ns = clock_ns;
+    pg_pool_account_woke(&account, clock_ns);
     CHECK_EXPLAINED(book_missed(&account) == 0 && account.misses == PG_MISSES_MAX - 1,
                     "a miss while waking: %d counted, wanted %d", account.misses, PG_MISSES_MAX - 1);
-    clock_ns = woken_ns + PG_WAKING_NS;
+    clock_ns = account.woken_ns + PG_WAKING_NS;
     until = book_missed(&account);
     CHECK_EXPLAINED(until == clock_ns + PG_BACKOFF_MIN_NS, "a miss %d ns after the wake-up did not back off",
                     PG_WAKING_NS);
-    woken_ns = 0;
+}
+
+/* Where every call wakes a worker that never helps, every call opens a
+ * window and no miss counts; the wake-ups' own cost (here 4.5 us each,
+ * with the 0.5 us of publishing) is debt, which backs off once it exceeds
+ * PG_DEBT_MAX_NS. */
+static void test_wake_ups_that_never_help_back_off_on_their_debt(void)
+{
+    pg_pool_account account = {0};
+    const int64_t wake_ns = 4500, publish_ns = 500;
+    const int most = (int)(PG_DEBT_MAX_NS / (wake_ns + publish_ns)) + 1;
+    int calls = 0;
+    int64_t until = 0;
+    while (until == 0 && calls < 10 * most) {
+        pg_pool_account_woke(&account, clock_ns);
+        until = book(&account, NUM_CHUNKS, publish_ns + wake_ns + NUM_CHUNKS * 1000);
+        calls += 1;
+        CHECK_EXPLAINED(account.misses == 0, "call %d: a miss counted in its own wake-up's window", calls);
+    }
+    CHECK_EXPLAINED(until != 0 && calls == most, "backed off after %d calls that woke a worker in vain, wanted %d",
+                    until != 0 ? calls : -1, most);
 }
 
 /* Stalls are paid from the savings: a debt of PG_DEBT_MAX_NS is allowed,
@@ -486,6 +503,7 @@ int main(void)
     test_calls_that_save_never_back_off();
     test_misses_in_a_row_back_off();
     test_misses_while_workers_wake_do_not_count();
+    test_wake_ups_that_never_help_back_off_on_their_debt();
     test_debt_beyond_the_limit_backs_off();
     test_back_offs_double_until_the_pool_recovers();
     test_a_call_without_the_callers_pace_is_not_booked();

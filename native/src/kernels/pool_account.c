@@ -86,10 +86,16 @@ double pg_shape_pace_slowdown(const pg_shape_pace *pace)
     return least > 1.0 ? least : 1.0;
 }
 
+void pg_pool_account_woke(pg_pool_account *account, int64_t now)
+{
+    account->woken_ns = now;
+}
+
 int64_t pg_pool_account_settle(pg_pool_account *account, const pg_pooled_call *call)
 {
     if (call->ran == call->num_chunks) {
-        const bool waking = call->woken != 0 && call->started - call->woken < PG_WAKING_NS;
+        /* A wake-up inside the call (after `started`) is waking too. */
+        const bool waking = account->woken_ns != 0 && call->started - account->woken_ns < PG_WAKING_NS;
         if (!waking && ++account->misses >= PG_MISSES_MAX) {
             return back_off(account, call->finished, call->pace);
         }

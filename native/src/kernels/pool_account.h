@@ -24,13 +24,24 @@
  *   1e5 elements in place at 0.87-0.91x of one thread's speed, with it at
  *   0.99x (README, "CPU dispatch and threads").
  *   Misses in the first PG_WAKING_NS after the pool woke sleeping workers
- *   do not count: a worker woken from sleep takes longer to arrive than
- *   PG_MISSES_MAX in-cache calls last (on the Xeon VM it started 20-65 us
- *   after the wake on a quiet machine, 145-217 us on a loaded one; 8 calls
- *   of 1e5 f32 take ~56 us), so the rule would send it back to sleep before
- *   it arrived, every call after a back-off, a probe or a pause would wake
- *   it again, and the back-offs would double until the pool ran alone for
- *   good.
+ *   (or started new ones) do not count.  A worker woken from sleep takes as
+ *   long to arrive as PG_MISSES_MAX in-cache calls last, or longer: on the
+ *   Xeon VM the wake-up cost the caller 30-40 us and the worker started
+ *   10-30 us after it (threadpool.c), and on a loaded machine workers saw
+ *   the job 145-217 us after it was published, while 8 calls of 1e5 f32
+ *   take ~56 us.  The rule would send it back to sleep before it arrived,
+ *   every call after a back-off, a probe or a pause would wake it again,
+ *   and the back-offs would double until the pool ran alone nearly all the
+ *   time (back-offs of up to PG_BACKOFF_MAX_NS).  Where every call wakes a
+ *   worker that never helps (calls further apart than a worker's spin, or
+ *   more threads than CPUs, and no CPU for the worker), every call opens a
+ *   window and the misses never count; but every such call pays for its
+ *   wake-up (a futex wake: microseconds, and 30-40 us on the Xeon VM for
+ *   an idle vCPU), which the debt below charges, so the account backs off
+ *   all the same, after at most PG_DEBT_MAX_NS of wake-ups.  Opening a
+ *   window only after a wake-up some worker answered (a helped call) was
+ *   tried: in the benchmark's 1e5 groups it backed off 13-18 times where
+ *   windows on every wake-up backed off 6-9 times (19-27 without windows).
  *
  * A back-off makes the calls of the next PG_BACKOFF_MIN_NS run alone; if
  * the account backs off again before the calls after a back-off have saved
@@ -85,9 +96,10 @@
 #define PG_CREDIT_MAX_NS 1000000
 #define PG_DEBT_MAX_NS 100000
 /* Pooled calls in a row without a worker's chunk that make calls run alone;
- * how long after a wake-up of sleeping workers misses do not count (a
- * worker's spin, and the shortest back-off: one window costs at most the
- * pool's overhead on the calls of a millisecond). */
+ * how long after a wake-up of sleeping workers misses do not count (five
+ * times the slowest arrival measured, and no longer than the shortest
+ * back-off: one window costs at most the pool's overhead on the calls of
+ * a millisecond). */
 #define PG_MISSES_MAX 8
 #define PG_WAKING_NS 1000000
 /* How long calls run alone: after the first back-off, and at most while
@@ -119,6 +131,7 @@ typedef struct pg_pool_account {
     int64_t backoff_ns; /* the latest back-off's length (0: none yet) */
     bool recovered;     /* the calls since that back-off saved PG_DEBT_MAX_NS */
     int misses;         /* pooled calls in a row that no worker helped */
+    int64_t woken_ns;   /* the latest wake-up of sleeping workers, or start of new ones (0: none yet) */
     uint64_t lookups;   /* of shapes, for choosing the least recently used */
     pg_shape_pace shapes[PG_PROBE_SHAPES];
 } pg_pool_account;
@@ -160,11 +173,14 @@ typedef struct pg_pooled_call {
     int64_t own_done;  /* the caller found no chunk left to claim */
     int64_t not_running; /* of begun .. own_done, spent otherwise than running chunks (a late wake-up, a grace) */
     int64_t finished;  /* every chunk had finished */
-    int64_t woken;     /* the latest wake-up of sleeping workers began (0: none yet; may follow `started`) */
     size_t ran;        /* chunks the caller ran */
     size_t num_chunks; /* chunks in the call */
     pg_shape_pace *pace; /* the call's shape (NULL: none): its slowdown applies, its pace is kept */
 } pg_pooled_call;
+
+/* The pool woke sleeping workers, or started new ones, at `now`: misses of
+ * calls that start less than PG_WAKING_NS later do not count. */
+void pg_pool_account_woke(pg_pool_account *account, int64_t now);
 
 /* Books `call`; returns when the back-off it starts ends (calls before that
  * time run alone), or 0 when the pool goes on. */

@@ -166,7 +166,6 @@ typedef struct pool {
     bool shut_down;
     uint32_t generation; /* of the latest job; written under call_lock */
     pg_pool_account account; /* under call_lock */
-    int64_t woken_at_ns;     /* under call_lock: the latest wake-up of sleeping workers began (0: none yet) */
     _Atomic int64_t alone_until_ns; /* calls before this time run alone (the latest back-off's end) */
 
     /* What spinning workers read, on cache lines of their own: the lines
@@ -558,7 +557,6 @@ static void reset_in_child(void)
     atomic_store_explicit(&p->caller_sleeping, false, memory_order_relaxed);
     atomic_store_explicit(&p->resting, false, memory_order_relaxed); /* a probe's, cut short by the fork */
     p->account = (pg_pool_account){0}; /* the child's CPUs are not its parent's */
-    p->woken_at_ns = 0;
     atomic_store_explicit(&p->alone_until_ns, 0, memory_order_relaxed);
 }
 
@@ -728,8 +726,8 @@ static void run_probe_call(pool *p, pg_shape_pace *pace, pg_probe_step step, siz
 }
 
 /* Wakes the workers that sleep (called with call_lock held, the job
- * published) and notes when (the account's misses wait for them);
- * returns the time the wake-up took, 0 when none slept. */
+ * published) and tells the account (its misses wait for them); returns
+ * the time the wake-up took, 0 when none slept. */
 static int64_t wake_sleeping_workers(pool *p)
 {
     int64_t took = 0;
@@ -738,7 +736,7 @@ static int64_t wake_sleeping_workers(pool *p)
         const int64_t start = pg_monotonic_ns();
         pthread_cond_broadcast(&p->wake);
         took = pg_monotonic_ns() - start;
-        p->woken_at_ns = start;
+        pg_pool_account_woke(&p->account, start);
     }
     pthread_mutex_unlock(&p->lock);
     return took;
@@ -777,7 +775,11 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     }
     pthread_mutex_lock(&p->lock);
     if (!p->shut_down) {
+        const int had_workers = p->num_workers;
         start_workers(helpers);
+        if (p->num_workers > had_workers) {
+            pg_pool_account_woke(&p->account, started); /* new threads arrive as late as woken ones */
+        }
     }
     if (p->shut_down || p->num_workers == 0) {
         pthread_mutex_unlock(&p->lock);
@@ -853,8 +855,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
     const int64_t own_done = pg_monotonic_ns();
     const int64_t finished = wait_for_chunks(num_chunks - ran, own_done) ? pg_monotonic_ns() : own_done;
     const pg_pooled_call call = {.started = started, .begun = begun, .own_done = own_done, .not_running = not_running,
-                                 .finished = finished, .woken = p->woken_at_ns, .ran = ran, .num_chunks = num_chunks,
-                                 .pace = pace};
+                                 .finished = finished, .ran = ran, .num_chunks = num_chunks, .pace = pace};
     int64_t alone_until = pg_pool_account_settle(&p->account, &call);
     if (alone_until != 0) {
         atomic_store_explicit(&p->alone_until_ns, alone_until, memory_order_relaxed);
