@@ -161,9 +161,10 @@ static size_t call_workers(workers_kind workers, uint64_t shape)
 /* Claims take runs of chunks, not one chunk each (a claim is a locked
  * instruction, which waits for the claimer's stores: threadpool.c,
  * chunks_per_claim).  Each thread's home range holds 8 of the 16 chunks, and
- * every claim on a range takes at least half of what is left there, so a
- * range goes in at most 4 claims and a call in at most 8 runs, whoever runs
- * them, where one chunk per claim made 16.  Counted over calls a worker
+ * every claim on a range takes at least half of what is left there (a
+ * worker's first on its own range a quarter of the range: 2, 3, 2, 1), so
+ * a range goes in at most 4 claims and a call in at most 8 runs, whoever
+ * runs them, where one chunk per claim made 16.  Counted over calls a worker
  * helped with (up to 3 s for 20 of them), since a call run alone is a single
  * run anyway. */
 static void test_chunks_are_claimed_in_runs(void)
@@ -224,11 +225,11 @@ static helped_calls calls_helped(workers_kind workers, uint64_t shape, size_t le
  * the runs test above catches that).  Checked over calls the worker helped
  * with (up to 3 s for 40), of which at least half must have left it at
  * most 2 chunks: a worker that starts after the caller has taken some of
- * its chunks gets fewer, and only a caller that loses its CPU for
- * LAG_MAX_NS lets it claim more.  The calls have a job shape, so the caller
- * first gives the running worker its grace (take_from_workers): a grace
- * that never ended would keep the caller waiting until the worker gave up
- * lagging and claimed the rest. */
+ * its chunks gets no more (half of what is left), and only a caller that
+ * loses its CPU for LAG_MAX_NS lets it claim more.  The calls have a job
+ * shape, so the caller first gives the running worker its grace
+ * (take_from_workers): a grace that never ended would keep the caller
+ * waiting until the worker gave up lagging and claimed the rest. */
 static void test_a_lagging_worker_keeps_only_what_it_claimed(void)
 {
     helped_calls calls = calls_helped(WORKERS_LAG, 2, 1, NUM_CHUNKS / 8, INT64_MAX);

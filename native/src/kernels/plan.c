@@ -43,8 +43,9 @@
 #define PG_MIN_ELEMENTS_PER_THREAD_IN_PLACE (32 * 1024)
 
 /* Chunks per thread: more chunks balance a worker that starts late or is
- * preempted.  A claim takes half of a range's unclaimed chunks
- * (threadpool.c), so a thread's home range of 8 goes in 4 claims, not 8. */
+ * preempted.  A claim takes half of a range's unclaimed chunks (a worker's
+ * first a quarter: threadpool.c), so a thread's home range of 8 goes in 4
+ * claims, not 8. */
 #define PG_CHUNKS_PER_THREAD 8
 
 /* Chunk lengths are multiples of this many elements, so every chunk of a

@@ -264,8 +264,8 @@ static bool read_job(job *j, uint32_t *sequence)
 
 /* How many of the `left` unclaimed chunks of a range one claim takes: half
  * of them, rounded up (8 chunks go as 4, 2, 1, 1), for a range's owner and
- * for a participant taking from another's range alike; a range's first
- * claim by compare-exchange takes a quarter (first_claim_chunks).
+ * for a participant taking from another's range alike, except a worker's
+ * first claim on its own range (first_claim_chunks).
  *
  * Claims are few because every claim is a compare-exchange, and a locked
  * instruction waits until all the claiming core's earlier stores are
@@ -292,32 +292,36 @@ static size_t chunks_per_claim(size_t left)
     return (left + 1) / 2;
 }
 
-/* The first claim on a worker's range (by its owner, or by a participant
- * taking from a range whose owner has not started) takes a quarter of it,
- * rounded up: 8 chunks go as 2, 3, 2, 1, as many claims as halves.  A
+/* A worker's first claim on its own range takes a quarter of it, rounded
+ * up: 8 chunks go as 2, 3, 2, 1, as many claims as halves (ranges of 3, 6
+ * or 7 chunks take one claim more).  Others taking from a range whose
+ * owner has not started take halves: a worker that arrives meanwhile then
+ * holds no more than half of what is left.  A
  * worker's first chunks are its slowest: it may be a vCPU just woken, and
  * data the calling thread wrote just before the call is in the caller's
  * cache, so the worker fetches its chunks' lines from there while the
  * caller runs its own from its own cache.  Timed on the Xeon VM, f32 at
- * 1e5, the input written by the caller (np.copyto) before every call: two
- * threads took 0.88-0.90x of one thread's speed with a first claim of
- * half, the caller waiting for the 4 chunks such a worker holds, and
- * 0.94-0.99x with a quarter (2 alternations, in and out of place).  Calls
- * on data already where the previous call left it ran as before (C loop,
- * 2 alternations, out of place 1.68-1.73x against 1.64-1.67x, in place
- * 1.53-1.68x against 1.55-1.66x).  The caller's own first claim, made with
- * the job, stays a half: it starts first, with its data at hand. */
+ * 1e5, the input written by the caller (np.copyto) before every call, 5
+ * alternations of the builds: two threads ran at 0.92-0.99x of one
+ * thread's speed with a first claim of half, the caller waiting for the 4
+ * chunks such a worker holds, and at 0.94-1.09x with a quarter (higher in
+ * 9 of the 10 pairs).  Calls on data where the previous call left it ran
+ * as before, within the VM's noise (C loop, 4 alternations: out of place
+ * 1.56-1.71x against 1.61-1.75x, in place 1.47-1.69x against 1.39-1.68x).
+ * The caller's own first claim, made with the job, stays a half: it starts
+ * first, with its data at hand. */
 static size_t first_claim_chunks(size_t range)
 {
     return (range + 3) / 4;
 }
 
 /* Claims chunks [*first, *first + *count) of job `j` from participant k's
- * home range; false when the range has none left (or a newer job replaced
- * `j`). */
-static bool claim_chunks(const job *j, int k, size_t *first, size_t *count)
+ * home range, as its owner or not; false when the range has none left (or
+ * a newer job replaced `j`). */
+static bool claim_chunks(const job *j, int k, bool owner, size_t *first, size_t *count)
 {
     _Atomic uint64_t *next_claim = &home_ranges[k].next_claim;
+    const size_t begin = home_range_begin(j->num_chunks, j->participants, k);
     const size_t end = home_range_begin(j->num_chunks, j->participants, k + 1);
     uint64_t claim = atomic_load_explicit(next_claim, memory_order_relaxed);
     for (;;) {
@@ -325,8 +329,7 @@ static bool claim_chunks(const job *j, int k, size_t *first, size_t *count)
         if ((uint32_t)(claim >> 32) != j->generation || next >= end) {
             return false;
         }
-        const size_t begin = home_range_begin(j->num_chunks, j->participants, k);
-        const size_t take = next == begin ? first_claim_chunks(end - begin) : chunks_per_claim(end - next);
+        const size_t take = owner && next == begin ? first_claim_chunks(end - begin) : chunks_per_claim(end - next);
         if (atomic_compare_exchange_weak_explicit(next_claim, &claim, claim + take, memory_order_acquire,
                                                   memory_order_relaxed)) {
             *first = next;
@@ -336,12 +339,13 @@ static bool claim_chunks(const job *j, int k, size_t *first, size_t *count)
     }
 }
 
-/* Runs the chunks left in participant k's home range; returns how many. */
-static size_t run_range_chunks(const job *j, int k)
+/* Runs the chunks left in participant k's home range, as its owner or
+ * not; returns how many. */
+static size_t run_range_chunks(const job *j, int k, bool owner)
 {
     size_t ran = 0;
     size_t first, count;
-    while (claim_chunks(j, k, &first, &count)) {
+    while (claim_chunks(j, k, owner, &first, &count)) {
         j->run(j->context, first, count);
         ran += count;
     }
@@ -388,7 +392,7 @@ static size_t take_from_workers(const job *j, int64_t grace_ns, int64_t *waited_
      * grace the caller gives another. */
     for (int k = 1; k < j->participants; ++k) {
         if (grace_ns == 0 || !range_running(j, k)) {
-            ran += run_range_chunks(j, k);
+            ran += run_range_chunks(j, k, false);
         }
     }
     /* Then the running ones, after the grace (a range that was not running
@@ -410,7 +414,7 @@ static size_t take_from_workers(const job *j, int64_t grace_ns, int64_t *waited_
             }
         }
         waited += now - wait_started;
-        ran += run_range_chunks(j, k);
+        ran += run_range_chunks(j, k, false);
     }
     *waited_ns = waited;
     return ran;
@@ -441,10 +445,10 @@ static void report_chunks_finished(size_t ran)
 /* A worker's share of job `j`: its home range, then the others'. */
 static void work_on_job(const job *j, int participant)
 {
-    report_chunks_finished(run_range_chunks(j, participant));
+    report_chunks_finished(run_range_chunks(j, participant, true));
     size_t taken = 0;
     for (int step = 1; step < j->participants; ++step) {
-        taken += run_range_chunks(j, (participant + step) % j->participants);
+        taken += run_range_chunks(j, (participant + step) % j->participants, false);
     }
     report_chunks_finished(taken);
 }
@@ -864,7 +868,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chun
          * of a 1e5-element call on the Xeon VM); now they have. */
         not_running += wake_sleeping_workers(p);
     }
-    size_t ran = callers_first_claim + run_range_chunks(&j, 0);
+    size_t ran = callers_first_claim + run_range_chunks(&j, 0, true);
     /* No grace where threads outnumber CPUs: the worker waited for may be
      * waiting for the caller's. */
     int64_t grace_ns = 0;
