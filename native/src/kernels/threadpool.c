@@ -296,11 +296,11 @@ static size_t chunks_per_claim(size_t left)
  * up: 8 chunks go as 2, 3, 2, 1, as many claims as halves (ranges of 3, 6
  * or 7 chunks take one claim more).  Others taking from a range whose
  * owner has not started take halves: a worker that arrives meanwhile then
- * holds no more than half of what is left.  A
- * worker's first chunks are its slowest: it may be a vCPU just woken, and
- * data the calling thread wrote just before the call is in the caller's
- * cache, so the worker fetches its chunks' lines from there while the
- * caller runs its own from its own cache.  Timed on the Xeon VM, f32 at
+ * holds no more than half of what is left.  A worker's first chunks are
+ * its slowest: it may be a vCPU just woken, and data the calling thread
+ * wrote just before the call is in the caller's cache, so the worker
+ * fetches its chunks' lines from there while the caller runs its own from
+ * its own cache.  Timed on the Xeon VM, f32 at
  * 1e5, the input written by the caller (np.copyto) before every call, 5
  * alternations of the builds: two threads ran at 0.92-0.99x of one
  * thread's speed with a first claim of half, the caller waiting for the 4
