@@ -29,6 +29,10 @@
  * halve a call: 0.8 ms alone, long enough for a worker woken from sleep to
  * join it (waking one took up to ~0.2 ms on a VM). */
 #define CHUNK_WORK_NS 50000
+/* What the calls tell the pool a chunk touches: small enough that the
+ * workers make room in their L1 after every job, so every test runs that
+ * path too (under the sanitizers as well). */
+#define CHUNK_BYTES 1024
 /* How long a stalling worker sleeps in each run of chunks it is given. */
 #define STALL_NS 2000000
 
@@ -143,7 +147,7 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
  * exactly once, whoever runs it. */
 static size_t call_with_two_threads(call_state *state, uint64_t shape)
 {
-    pg_parallel_for(NUM_CHUNKS, 2, shape, run_chunks, state);
+    pg_parallel_for(NUM_CHUNKS, 2, shape, CHUNK_BYTES, run_chunks, state);
     for (int chunk = 0; chunk < NUM_CHUNKS; ++chunk) {
         int runs = atomic_load(&state->runs[chunk]);
         CHECK_EXPLAINED(runs == 1, "chunk %d ran %d times", chunk, runs);

@@ -494,7 +494,10 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
         chunk = (chunk + PG_CHUNK_GRANULE - 1) / PG_CHUNK_GRANULE * PG_CHUNK_GRANULE;
         job.chunk_elements = chunk;
         size_t num_chunks = (size_t)((n + chunk - 1) / chunk);
-        pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense), run_chunks, &job);
+        /* In place a chunk's lines are read and written; out of place
+         * both tensors' are touched. */
+        size_t chunk_bytes = (size_t)chunk * job.element_size * (src == dst ? 1 : 2);
+        pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense), chunk_bytes, run_chunks, &job);
     }
     end_stream_trial(&trial);
 }

@@ -41,9 +41,13 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * run(context, 0, num_chunks).  `shape` names jobs that take the same time
  * (same kernel, elements, layout and placement), which the probes compare;
  * 0 when the caller cannot say (never probed, and the caller gives a worker
- * behind it no grace before taking its chunks).  Never allocates on the
- * heap after the pool has started. */
-void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, pg_chunk_fn *run, void *context);
+ * behind it no grace before taking its chunks).  `chunk_bytes` is how many
+ * bytes of memory a chunk touches (0: unknown): after a job of at most
+ * PG_L1_ROOM_MAX_BYTES per thread, the workers make room in their L1 for
+ * the next (threadpool.c).  Never allocates on the heap after the pool has
+ * started. */
+void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, size_t chunk_bytes, pg_chunk_fn *run,
+                     void *context);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock the pool's account and the
  * plan's stream trials time calls with. */
