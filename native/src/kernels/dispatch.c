@@ -44,6 +44,7 @@ static pg_isa best_supported_isa = pg_isa_scalar;
 static pg_isa environment_cap = pg_isa_count - 1;
 static char cpu_features[128];
 static int64_t streaming_min_bytes;
+static bool streaming_crossover_per_core; /* the crossover is the core's own L2 (Intel) */
 static int64_t streaming_trial_min_bytes;
 static int64_t far_min_bytes;
 static bool zen4_tuning;
@@ -137,8 +138,16 @@ static bool is_amd_family_19h(void)
  * the caches; they pay once dst no longer fits where the core would keep
  * it, and cost ~40 % in cache.  Measured crossovers (dense, one thread):
  *   - Intel Xeon with AVX512-FP16 (Sapphire Rapids class, non-inclusive
- *     L3): as soon as dst outgrows the core's L2 (2 MiB: f32 +40 % at
- *     2.4 MB, equal at 1.2 MB, -40 % at 0.4 MB);
+ *     L3, 2 MiB of L2 per core): once src and dst together outgrow the
+ *     core's L2 by about a third, at about two thirds of the L2 of dst.
+ *     Streaming time over normal, kernels timed in a C loop on the Xeon VM
+ *     (2026-12-07, medians of 15): dst 0.8 MB 1.98 (f32); 1.2 MB 1.15-1.17
+ *     (f32, bf16, f16); 1.3 MB 0.94-0.97; 1.4 MB 0.90; 1.5 MB 0.81-0.83;
+ *     1.6 MB 0.80-0.83; 2.0 MB 0.79-0.83; 2.4 MB 0.89-0.91.  (Earlier, on
+ *     the same VM: f32 +40 % at 2.4 MB, equal at 1.2 MB, -40 % at 0.4 MB;
+ *     the crossover then sat at the L2's size, which left 1e6 bf16 and
+ *     f16, 2.0 MB, on normal stores.)  The core's L2 is its own, so on more
+ *     threads each thread's share of dst counts (pg_streaming_min_bytes_on);
  *   - AMD Zen 4: above ~12-16 MiB of dst (its L3 is a victim cache that
  *     absorbs dst up to about half its size).
  */
@@ -148,7 +157,7 @@ static int64_t streaming_crossover_bytes(void)
     if (is_intel()) {
         long l2_bytes = sysconf(_SC_LEVEL2_CACHE_SIZE);
         const long smallest = 1024 * 1024;
-        return l2_bytes > smallest ? (int64_t)l2_bytes : smallest;
+        return (int64_t)(l2_bytes > smallest ? l2_bytes : smallest) * 2 / 3;
     }
     return fallback;
 }
@@ -303,6 +312,7 @@ static void detect(void)
 #endif /* PG_X86 */
 
     streaming_min_bytes = streaming_crossover_bytes();
+    streaming_crossover_per_core = is_intel();
     streaming_trial_min_bytes = streaming_trial_bytes(streaming_min_bytes);
     far_min_bytes = far_crossover_bytes();
     zen4_tuning = choose_zen4_tuning();
@@ -336,6 +346,12 @@ int64_t pg_streaming_min_bytes(void)
 {
     pthread_once(&detect_once, detect);
     return streaming_min_bytes;
+}
+
+int64_t pg_streaming_min_bytes_on(int64_t threads)
+{
+    pthread_once(&detect_once, detect);
+    return streaming_crossover_per_core && threads > 1 ? threads * streaming_min_bytes : streaming_min_bytes;
 }
 
 int64_t pg_streaming_trial_min_bytes(void)

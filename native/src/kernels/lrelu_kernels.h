@@ -135,6 +135,12 @@ const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
  * pg_streaming_trial_max_bytes()); in place, kernels with
  * prefetch_pays_from_dram prefetch from this size on. */
 int64_t pg_streaming_min_bytes(void);
+/* The same for a call on `threads` threads: where the crossover is each
+ * core's own L2 (Intel), `threads` times pg_streaming_min_bytes(), since
+ * each thread writes its share of dst; elsewhere the crossover follows the
+ * shared L3 and stays pg_streaming_min_bytes() (the stream trials measure
+ * more threads above it). */
+int64_t pg_streaming_min_bytes_on(int64_t threads);
 /* From this many bytes of dst up to pg_streaming_trial_max_bytes(), dense
  * out-of-place calls measure whether streaming stores or software prefetch
  * pay (stream_trials.h, plan.c); equal to pg_streaming_min_bytes() where

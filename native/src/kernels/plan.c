@@ -478,12 +478,17 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     bool dense = plan->ndims == 1 && plan->src_strides[0] == 1 && plan->dst_strides[0] == 1;
     /* n * element_size fits: the tensor is in memory. */
     int64_t bytes = n * (int64_t)job.element_size;
-    job.contiguous = pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst);
     int64_t threads = pg_threads_get();
     int64_t min_per_thread = src == dst ? PG_MIN_ELEMENTS_PER_THREAD_IN_PLACE : PG_MIN_ELEMENTS_PER_THREAD;
     if (threads > n / min_per_thread) {
         threads = n / min_per_thread;
     }
+    /* Streaming stores as pg_lrelu_choose_contiguous chooses them, but for
+     * the threads the call may use: where the crossover is each core's own
+     * cache, so is each thread's share of dst (a call the pool ends up
+     * running alone keeps the choice). */
+    job.contiguous = pg_lrelu_choose_contiguous_as(job.kernels, dense, bytes, src == dst, false,
+                                                   bytes >= pg_streaming_min_bytes_on(threads));
     const stream_trial_call trial = begin_stream_trial(&job, dense, bytes, threads);
     if (threads <= 1) {
         job.chunk_elements = n;
