@@ -21,9 +21,9 @@ from . import implementations as impl
 from . import machine, report
 from .timing import WARM_NS, IdleThreads, Implementation, interleaved_rounds
 
-# 3e6: 12 MB of f32 output (6 MB of bf16 and f16), where out-of-place calls
-# may go from normal to streaming stores: on Intel past the L2 crossover,
-# elsewhere inside the range where pygraph tries each way (stream_trials.h).
+# 3e6: 12 MB of f32 output (6 MB of bf16 and f16): elsewhere than on Intel
+# inside the range where pygraph tries normal and streaming stores
+# (stream_trials.h); on Intel past the streaming crossover (dispatch.c).
 # The decades alone left it unmeasured, and pygraph fell behind torch there.
 FULL_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000, 3_000_000, 10_000_000, 64_000_000)
 QUICK_SIZES = (100, 10_000, 1_000_000)

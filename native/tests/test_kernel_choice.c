@@ -86,14 +86,21 @@ static void check_level(void)
         CHECK(pg_streaming_trial_max_bytes(1) == streaming_min);
         CHECK(pg_streaming_trial_max_bytes(2) == (trial_bytes < streaming_min ? 2 * streaming_min : streaming_min));
         /* Where the crossover is each core's own L2 (Intel, the CPUs
-         * without trials), a call on more threads streams from that many
-         * times the crossover, each thread's share of dst reaching it;
-         * elsewhere the crossover stays (the trials measure above it). */
+         * without trials), a call on more threads streams from the
+         * crossover times the L2s its threads spread over (as many as the
+         * threads, at most as many as the CPUs have); elsewhere the
+         * crossover stays (the trials measure above it). */
         const bool per_core = trial_bytes == streaming_min;
+        const int64_t on_two = pg_streaming_min_bytes_on(2), on_four = pg_streaming_min_bytes_on(4);
         CHECK(pg_streaming_min_bytes_on(0) == streaming_min);
         CHECK(pg_streaming_min_bytes_on(1) == streaming_min);
-        CHECK(pg_streaming_min_bytes_on(2) == (per_core ? 2 * streaming_min : streaming_min));
-        CHECK(pg_streaming_min_bytes_on(4) == (per_core ? 4 * streaming_min : streaming_min));
+        if (per_core) {
+            CHECK(on_two == streaming_min || on_two == 2 * streaming_min);
+            CHECK(on_four % streaming_min == 0 && on_four >= on_two && on_four <= 4 * streaming_min);
+            CHECK(on_two == 2 * streaming_min || on_four == streaming_min); /* one L2, or at least two */
+        } else {
+            CHECK(on_two == streaming_min && on_four == streaming_min);
+        }
         /* Below the threshold (and the far crossover: 64 MiB or never). */
         expect(k, "dense", true, streaming_min - 64, false, near_kernel(k, prefetch));
         expect(k, "dense, in place", true, streaming_min - 64, true, near_kernel(k, prefetch));

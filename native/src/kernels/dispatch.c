@@ -45,6 +45,7 @@ static pg_isa environment_cap = pg_isa_count - 1;
 static char cpu_features[128];
 static int64_t streaming_min_bytes;
 static bool streaming_crossover_per_core; /* the crossover is the core's own L2 (Intel) */
+static int64_t l2_caches;                  /* L2 caches the online CPUs have between them (>= 1) */
 static int64_t streaming_trial_min_bytes;
 static int64_t far_min_bytes;
 static bool zen4_tuning;
@@ -147,7 +148,8 @@ static bool is_amd_family_19h(void)
  *     the same VM: f32 +40 % at 2.4 MB, equal at 1.2 MB, -40 % at 0.4 MB;
  *     the crossover then sat at the L2's size, which left 1e6 bf16 and
  *     f16, 2.0 MB, on normal stores.)  The core's L2 is its own, so on more
- *     threads each thread's share of dst counts (pg_streaming_min_bytes_on);
+ *     threads each L2's share of dst counts (pg_streaming_min_bytes_on:
+ *     threads on as many L2s as there are, count_l2_caches);
  *   - AMD Zen 4: above ~12-16 MiB of dst (its L3 is a victim cache that
  *     absorbs dst up to about half its size).
  */
@@ -163,11 +165,63 @@ static int64_t streaming_crossover_bytes(void)
 }
 
 /*
+ * How many L2 caches the online CPUs have between them: the CPUs divided by
+ * how many share CPU 0's L2 (two where SMT siblings share a core, more in
+ * a cluster of E-cores), from Linux's sysfs; one CPU per L2 when that is
+ * not known.  Threads beyond this many share an L2.
+ */
+static int64_t count_l2_caches(void)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online < 1) {
+        return 1;
+    }
+    int64_t sharing = 1;
+    for (int index = 0; index < 8; ++index) {
+        char path[96];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
+        FILE *file = fopen(path, "r");
+        if (file == NULL) {
+            break;
+        }
+        int level = 0;
+        bool read_level = fscanf(file, "%d", &level) == 1;
+        fclose(file);
+        if (!read_level || level != 2) {
+            continue;
+        }
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", index);
+        file = fopen(path, "r");
+        if (file == NULL) {
+            break;
+        }
+        /* "0", "0,64", "0-3" or a mix: count the CPUs listed. */
+        int64_t listed = 0;
+        long first, last;
+        while (fscanf(file, "%ld", &first) == 1) {
+            last = first;
+            if (fscanf(file, "-%ld", &last) != 1) {
+                last = first;
+            }
+            listed += last >= first ? last - first + 1 : 1;
+            if (fgetc(file) != ',') {
+                break;
+            }
+        }
+        fclose(file);
+        sharing = listed > 0 ? listed : 1;
+        break;
+    }
+    int64_t caches = (int64_t)online / sharing;
+    return caches > 0 ? caches : 1;
+}
+
+/*
  * Below the crossover, down to this size of dst, the calls measure which
  * stores pay: elsewhere than on Intel the crossover follows the share of
  * the L3 that the host leaves (stream_trials.h has the figures).  Intel's
- * crossover is the core's own L2, which no neighbour takes: no trials
- * there.
+ * crossover follows the core's own L2 (two thirds of it), which no other
+ * process takes: no trials there.
  */
 static int64_t streaming_trial_bytes(int64_t crossover)
 {
@@ -313,6 +367,7 @@ static void detect(void)
 
     streaming_min_bytes = streaming_crossover_bytes();
     streaming_crossover_per_core = is_intel();
+    l2_caches = streaming_crossover_per_core ? count_l2_caches() : 1;
     streaming_trial_min_bytes = streaming_trial_bytes(streaming_min_bytes);
     far_min_bytes = far_crossover_bytes();
     zen4_tuning = choose_zen4_tuning();
@@ -351,7 +406,10 @@ int64_t pg_streaming_min_bytes(void)
 int64_t pg_streaming_min_bytes_on(int64_t threads)
 {
     pthread_once(&detect_once, detect);
-    return streaming_crossover_per_core && threads > 1 ? threads * streaming_min_bytes : streaming_min_bytes;
+    /* Each L2 the threads spread over takes its share: threads that
+     * outnumber the L2s share them. */
+    int64_t shares = threads < l2_caches ? threads : l2_caches;
+    return streaming_crossover_per_core && shares > 1 ? shares * streaming_min_bytes : streaming_min_bytes;
 }
 
 int64_t pg_streaming_trial_min_bytes(void)

@@ -129,17 +129,20 @@ pg_isa pg_current_isa(void);
 const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype);
 
 /* Dense out-of-place output of at least this many bytes is written with the
- * streaming kernel (a measured, CPU-dependent crossover; dispatch.c), except
+ * streaming kernel on one thread (a measured, CPU-dependent crossover;
+ * dispatch.c; on more threads see pg_streaming_min_bytes_on), except
  * where the stream trials choose (below it down to
  * pg_streaming_trial_min_bytes(), and on more than one thread up to
  * pg_streaming_trial_max_bytes()); in place, kernels with
  * prefetch_pays_from_dram prefetch from this size on. */
 int64_t pg_streaming_min_bytes(void);
 /* The same for a call on `threads` threads: where the crossover is each
- * core's own L2 (Intel), `threads` times pg_streaming_min_bytes(), since
- * each thread writes its share of dst; elsewhere the crossover follows the
- * shared L3 and stays pg_streaming_min_bytes() (the stream trials measure
- * more threads above it). */
+ * core's own L2 (Intel), pg_streaming_min_bytes() times the L2s the
+ * threads spread over (`threads`, at most the L2s the CPUs have: SMT
+ * siblings share one), since each writes its share of dst; elsewhere the
+ * crossover follows the shared L3 and stays pg_streaming_min_bytes() (the
+ * stream trials measure more threads above it).  The plan chooses with it
+ * (plan.c). */
 int64_t pg_streaming_min_bytes_on(int64_t threads);
 /* From this many bytes of dst up to pg_streaming_trial_max_bytes(), dense
  * out-of-place calls measure whether streaming stores or software prefetch

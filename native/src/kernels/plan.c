@@ -502,6 +502,9 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
         /* In place a chunk's lines are read and written; out of place
          * both tensors' are touched. */
         size_t chunk_bytes = (size_t)chunk * job.element_size * (src == dst ? 1 : 2);
+        if (!dense) {
+            chunk_bytes = 0; /* strided rows touch lines the elements do not fill: unknown */
+        }
         pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense), chunk_bytes, run_chunks, &job);
     }
     end_stream_trial(&trial);

@@ -484,7 +484,7 @@ static void work_on_job(const job *j, int participant)
  * 1.41-1.47x to 1.52-1.56x; f32 out of place and the 16-bit types, whose
  * kernels do more arithmetic per byte, moved within the noise.  The lines
  * read take room in L2 too: read after every job, they cost f32 out of
- * place at 3e5 elements (1.2 MiB per thread) 7 % (3.43-3.83x -> 3.07-3.33x
+ * place at 3e5 elements (1.2 MB per thread) 7 % (3.43-3.83x -> 3.07-3.33x
  * in 3 alternations), hence PG_L1_ROOM_MAX_BYTES.  A new job stops the
  * reading within 16 lines. */
 static void make_room_in_l1(const volatile unsigned char *room, uint32_t seen_sequence)
