@@ -83,14 +83,15 @@ typedef struct pg_lrelu_kernels {
      * pass over data from DRAM prefetches all the same (out of place such
      * a pass streams; in place it runs `contiguous`).  The streaming
      * threshold, pg_streaming_min_bytes() per buffer, stands for "from
-     * DRAM".  True for kernels that do so much arithmetic per byte that
+     * DRAM" on the CPUs that leave prefetching to the hardware (12 MiB
+     * there; dispatch.c).  True for kernels that do so much arithmetic per byte that
      * the hardware prefetchers alone keep too few misses in flight (the
      * 16-bit AVX2 ones; lrelu_avx2.c has the figures). */
     bool prefetch_pays_from_dram;
     /* Same bits as `contiguous`, written with non-temporal stores (dst is
-     * not pulled into the cache; ends with a store fence).  Worth it only
-     * when dst is far larger than the last-level cache share; NULL when the
-     * ISA level has none. */
+     * not pulled into the cache; ends with a store fence).  Worth it once
+     * dst outgrows the cache the core would keep it in (dispatch.c); NULL
+     * when the ISA level has none. */
     pg_lrelu_contiguous_fn *contiguous_streaming;
     /* Same bits again, tuned for data beyond the caches (the dense tensor's
      * footprint, src and dst bytes, reaches pg_far_min_bytes()): prefetched further
@@ -178,8 +179,9 @@ static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
  * Applies, in order: prefetch or not (pg_software_prefetch_pays,
  * prefetch_pays_from_dram), streaming stores from pg_streaming_min_bytes()
  * out of place, far kernels from pg_far_min_bytes() of footprint; a NULL
- * entry falls back to the choice before it.  Never changes bits.  The plan
- * asks the stream trials instead in the trial range. */
+ * entry falls back to the choice before it.  Never changes bits.  This is
+ * one thread's choice: the plan streams from pg_streaming_min_bytes_on()
+ * for its threads, and asks the stream trials instead in the trial range. */
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
                                                    bool in_place);
 /* The same with streaming stores or not as `streaming` says (ignored in
