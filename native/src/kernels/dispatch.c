@@ -44,8 +44,9 @@ static pg_isa best_supported_isa = pg_isa_scalar;
 static pg_isa environment_cap = pg_isa_count - 1;
 static char cpu_features[128];
 static int64_t streaming_min_bytes;
-static bool streaming_crossover_per_core; /* the crossover is the core's own L2 (Intel) */
-static int64_t l2_caches;                  /* L2 caches the online CPUs have between them (>= 1) */
+/* The L2 caches the online CPUs have between them where the streaming
+ * crossover is each core's own L2 (Intel); 1 elsewhere, where it is not. */
+static int64_t l2_caches;
 static int64_t streaming_trial_min_bytes;
 static int64_t far_min_bytes;
 static bool zen4_tuning;
@@ -366,8 +367,7 @@ static void detect(void)
 #endif /* PG_X86 */
 
     streaming_min_bytes = streaming_crossover_bytes();
-    streaming_crossover_per_core = is_intel();
-    l2_caches = streaming_crossover_per_core ? count_l2_caches() : 1;
+    l2_caches = is_intel() ? count_l2_caches() : 1;
     streaming_trial_min_bytes = streaming_trial_bytes(streaming_min_bytes);
     far_min_bytes = far_crossover_bytes();
     zen4_tuning = choose_zen4_tuning();
@@ -407,9 +407,10 @@ int64_t pg_streaming_min_bytes_on(int64_t threads)
 {
     pthread_once(&detect_once, detect);
     /* Each L2 the threads spread over takes its share: threads that
-     * outnumber the L2s share them. */
+     * outnumber the L2s share them (one "L2" where the crossover is not
+     * per core). */
     int64_t shares = threads < l2_caches ? threads : l2_caches;
-    return streaming_crossover_per_core && shares > 1 ? shares * streaming_min_bytes : streaming_min_bytes;
+    return shares > 1 ? shares * streaming_min_bytes : streaming_min_bytes;
 }
 
 int64_t pg_streaming_trial_min_bytes(void)

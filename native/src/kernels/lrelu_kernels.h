@@ -83,10 +83,10 @@ typedef struct pg_lrelu_kernels {
      * pass over data from DRAM prefetches all the same (out of place such
      * a pass streams; in place it runs `contiguous`).  The streaming
      * threshold, pg_streaming_min_bytes() per buffer, stands for "from
-     * DRAM" on the CPUs that leave prefetching to the hardware (12 MiB
-     * there; dispatch.c).  True for kernels that do so much arithmetic per byte that
-     * the hardware prefetchers alone keep too few misses in flight (the
-     * 16-bit AVX2 ones; lrelu_avx2.c has the figures). */
+     * DRAM" on the CPUs that leave prefetching to the hardware (dispatch.c
+     * has its value there).  True for kernels that do so much arithmetic
+     * per byte that the hardware prefetchers alone keep too few misses in
+     * flight (the 16-bit AVX2 ones; lrelu_avx2.c has the figures). */
     bool prefetch_pays_from_dram;
     /* Same bits as `contiguous`, written with non-temporal stores (dst is
      * not pulled into the cache; ends with a store fence).  Worth it once

@@ -500,11 +500,9 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
         job.chunk_elements = chunk;
         size_t num_chunks = (size_t)((n + chunk - 1) / chunk);
         /* In place a chunk's lines are read and written; out of place
-         * both tensors' are touched. */
-        size_t chunk_bytes = (size_t)chunk * job.element_size * (src == dst ? 1 : 2);
-        if (!dense) {
-            chunk_bytes = 0; /* strided rows touch lines the elements do not fill: unknown */
-        }
+         * both tensors' are touched.  Strided rows touch lines their
+         * elements do not fill: unknown (0). */
+        const size_t chunk_bytes = dense ? (size_t)chunk * job.element_size * (src == dst ? 1 : 2) : 0;
         pg_parallel_for(num_chunks, (int)threads, job_shape(&job, dense), chunk_bytes, run_chunks, &job);
     }
     end_stream_trial(&trial);

@@ -883,10 +883,10 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, size_t 
     if (p->generation == 0) {
         p->generation = 1; /* 0 means "no job seen yet" to a worker */
     }
-    const size_t participants = (size_t)helpers + 1;
+    const int participants = helpers + 1;
     job j = {.run = run, .context = context, .num_chunks = num_chunks, .generation = p->generation,
-             .participants = helpers + 1,
-             .make_room = chunk_bytes != 0 && chunk_bytes <= PG_L1_ROOM_MAX_BYTES * participants / num_chunks};
+             .participants = participants,
+             .make_room = chunk_bytes != 0 && chunk_bytes <= PG_L1_ROOM_MAX_BYTES * (size_t)participants / num_chunks};
     /* Every worker of the previous job has reported (the caller waited for
      * it), so nothing else writes these now. */
     atomic_store_explicit(&p->chunks_finished, 0, memory_order_relaxed);
