@@ -27,14 +27,21 @@ static pg_lrelu_contiguous_fn *near_kernel(const pg_lrelu_kernels *k, bool prefe
 }
 
 /* k->name names the dtype and level ("bf16_lrelu__avx2"). */
+static void expect_on(const pg_lrelu_kernels *k, const char *pass, bool dense, int64_t bytes, bool in_place,
+                      int64_t threads, pg_lrelu_contiguous_fn *wanted)
+{
+    pg_lrelu_contiguous_fn *got = pg_lrelu_choose_contiguous(k, dense, bytes, in_place, threads);
+    if (!CHECK(got == wanted)) {
+        fprintf(stderr, "  [isa %s] %s %s, %lld bytes, %lld threads: another kernel than expected\n", current_isa,
+                k->name, pass, (long long)bytes, (long long)threads);
+    }
+}
+
+/* One thread's choice (also a call the pool runs alone). */
 static void expect(const pg_lrelu_kernels *k, const char *pass, bool dense, int64_t bytes, bool in_place,
                    pg_lrelu_contiguous_fn *wanted)
 {
-    pg_lrelu_contiguous_fn *got = pg_lrelu_choose_contiguous(k, dense, bytes, in_place);
-    if (!CHECK(got == wanted)) {
-        fprintf(stderr, "  [isa %s] %s %s, %lld bytes: another kernel than expected\n", current_isa, k->name, pass,
-                (long long)bytes);
-    }
+    expect_on(k, pass, dense, bytes, in_place, 1, wanted);
 }
 
 static void check_level(void)
@@ -109,6 +116,16 @@ static void check_level(void)
                k->contiguous_streaming != NULL ? k->contiguous_streaming : near_kernel(k, from_dram_prefetch));
         expect(k, "dense past the streaming threshold, in place", true, streaming_min, true,
                near_kernel(k, from_dram_prefetch));
+        /* A call on two threads streams from its own crossover, on_two:
+         * between one thread's and that, it stores normally (and a call the
+         * pool runs alone takes one thread's choice, plan.c). */
+        pg_lrelu_contiguous_fn *streaming_kernel =
+            k->contiguous_streaming != NULL ? k->contiguous_streaming : near_kernel(k, from_dram_prefetch);
+        expect_on(k, "dense past one thread's streaming threshold", true, streaming_min, false, 2,
+                  on_two > streaming_min ? near_kernel(k, from_dram_prefetch) : streaming_kernel);
+        expect_on(k, "dense past two threads' streaming threshold", true, on_two, false, 2, streaming_kernel);
+        expect_on(k, "dense past two threads' streaming threshold, in place", true, on_two, true, 2,
+                  near_kernel(k, from_dram_prefetch));
     }
 }
 

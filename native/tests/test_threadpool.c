@@ -86,6 +86,7 @@ typedef struct call_state {
     _Atomic int runs[NUM_CHUNKS];  /* how often each chunk ran in this call */
     _Atomic size_t worker_chunks; /* chunks run by a thread other than the caller */
     _Atomic int run_calls;        /* calls of run_chunks, by any thread */
+    _Atomic int whole_runs;       /* of those, runs of every chunk at once */
     _Atomic size_t caller_chunks; /* chunks the caller has finished */
     _Atomic int64_t caller_began; /* when the caller's first run of chunks began (0: not yet) */
     _Atomic int64_t worker_began; /* when a worker's first run of chunks began (0: not yet) */
@@ -106,6 +107,9 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
     bool first_run = atomic_compare_exchange_strong(on_worker ? &state->worker_began : &state->caller_began,
                                                     &not_yet, now_ns());
     atomic_fetch_add(&state->run_calls, 1);
+    if (first_chunk == 0 && num_chunks == NUM_CHUNKS) {
+        atomic_fetch_add(&state->whole_runs, 1);
+    }
     for (size_t i = 0; i < num_chunks; ++i) {
         atomic_fetch_add(&state->runs[first_chunk + i], 1);
     }
@@ -144,7 +148,9 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 /* One two-thread call of job shape `shape` (0: none, never probed) with
  * the fresh `state` (which records what ran where); returns how many
  * chunks a worker ran (0: the caller ran them all).  Every chunk must run
- * exactly once, whoever runs it. */
+ * exactly once, whoever runs it, and a run of every chunk at once must be
+ * the call's only run, on the caller: the pool's sign that it ran the call
+ * alone, which plan.c takes for one thread's work (threadpool.h). */
 static size_t call_with_two_threads(call_state *state, uint64_t shape)
 {
     pg_parallel_for(NUM_CHUNKS, 2, shape, CHUNK_BYTES, run_chunks, state);
@@ -152,7 +158,12 @@ static size_t call_with_two_threads(call_state *state, uint64_t shape)
         int runs = atomic_load(&state->runs[chunk]);
         CHECK_EXPLAINED(runs == 1, "chunk %d ran %d times", chunk, runs);
     }
-    return atomic_load(&state->worker_chunks);
+    const int whole_runs = atomic_load(&state->whole_runs), run_calls = atomic_load(&state->run_calls);
+    const size_t worker_chunks = atomic_load(&state->worker_chunks);
+    CHECK_EXPLAINED(whole_runs == 0 || (run_calls == 1 && worker_chunks == 0),
+                    "a run of all %d chunks among %d runs (%zu chunks on a worker)", NUM_CHUNKS, run_calls,
+                    worker_chunks);
+    return worker_chunks;
 }
 
 /* The same with workers of kind `workers`. */

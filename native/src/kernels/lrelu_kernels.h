@@ -142,8 +142,8 @@ int64_t pg_streaming_min_bytes(void);
  * threads spread over (`threads`, at most the L2s the CPUs have: SMT
  * siblings share one), since each writes its share of dst; elsewhere the
  * crossover follows the shared L3 and stays pg_streaming_min_bytes() (the
- * stream trials measure more threads above it).  The plan chooses with it
- * (plan.c). */
+ * stream trials measure more threads above it).  pg_lrelu_choose_contiguous
+ * chooses with it. */
 int64_t pg_streaming_min_bytes_on(int64_t threads);
 /* From this many bytes of dst up to pg_streaming_trial_max_bytes(), dense
  * out-of-place calls measure whether streaming stores or software prefetch
@@ -174,16 +174,17 @@ static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
     return past != 0 && past < PG_ALIASING_WINDOW_BYTES;
 }
 
-/* The contiguous kernel of `kernels` for a pass (plan.c): `dense` (one
+/* The contiguous kernel of `kernels` for a pass (plan.c) of a call on
+ * `threads` threads (1 also for a call the pool runs alone): `dense` (one
  * contiguous run in src and dst), `bytes` per buffer, in place or not.
  * Applies, in order: prefetch or not (pg_software_prefetch_pays,
- * prefetch_pays_from_dram), streaming stores from pg_streaming_min_bytes()
- * out of place, far kernels from pg_far_min_bytes() of footprint; a NULL
- * entry falls back to the choice before it.  Never changes bits.  This is
- * one thread's choice: the plan streams from pg_streaming_min_bytes_on()
- * for its threads, and asks the stream trials instead in the trial range. */
+ * prefetch_pays_from_dram), streaming stores from
+ * pg_streaming_min_bytes_on(threads) out of place, far kernels from
+ * pg_far_min_bytes() of footprint; a NULL entry falls back to the choice
+ * before it.  Never changes bits.  In the trial range the plan asks the
+ * stream trials instead. */
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
-                                                   bool in_place);
+                                                   bool in_place, int64_t threads);
 /* The same with streaming stores or not as `streaming` says (ignored in
  * place and for strided passes), and with software prefetch whatever the
  * CPU's choice if `prefetch`: what a stream trial's way runs. */

@@ -171,7 +171,11 @@ typedef struct plan_job {
     unsigned char *dst;
     size_t element_size;
     const pg_lrelu_kernels *kernels;
-    pg_lrelu_contiguous_fn *contiguous; /* near or far, streaming or not: chosen per call */
+    /* Near or far, streaming or not: chosen per call, for the threads the
+     * call may use (`contiguous`) and for one thread (`contiguous_alone`,
+     * what the call runs if the pool runs all its chunks at once). */
+    pg_lrelu_contiguous_fn *contiguous;
+    pg_lrelu_contiguous_fn *contiguous_alone;
     int64_t chunk_elements;
 } plan_job;
 
@@ -329,9 +333,10 @@ pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_as(const pg_lrelu_kernels *ke
 }
 
 pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous(const pg_lrelu_kernels *kernels, bool dense, int64_t bytes,
-                                                   bool in_place)
+                                                   bool in_place, int64_t threads)
 {
-    return pg_lrelu_choose_contiguous_as(kernels, dense, bytes, in_place, false, bytes >= pg_streaming_min_bytes());
+    return pg_lrelu_choose_contiguous_as(kernels, dense, bytes, in_place, false,
+                                         bytes >= pg_streaming_min_bytes_on(threads));
 }
 
 /* ---- stream trials (stream_trials.h) ------------------------------------ */
@@ -404,7 +409,8 @@ static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t b
     call.started = pg_monotonic_ns();
     call.way = pg_stream_trial_way(pg_stream_trials_find_or_add(&stream_trials, call.key, call.ways), call.started);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
-    job->contiguous = trial_way_kernel(job->kernels, bytes, call.way);
+    /* The way is the call's, however many threads end up running it. */
+    job->contiguous = job->contiguous_alone = trial_way_kernel(job->kernels, bytes, call.way);
     return call;
 }
 
@@ -443,6 +449,14 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
     int64_t end = begin + (int64_t)num_chunks * job->chunk_elements;
     if (end > job->plan->num_elements) {
         end = job->plan->num_elements;
+    }
+    /* One run of every chunk is a call the pool runs alone (threadpool.h):
+     * one thread's kernel. */
+    plan_job alone;
+    if (begin == 0 && end == job->plan->num_elements && job->contiguous_alone != job->contiguous) {
+        alone = *job;
+        alone.contiguous = job->contiguous_alone;
+        job = &alone;
     }
     fp_state saved = fp_enter();
     run_range(job, begin, end);
@@ -483,12 +497,12 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     if (threads > n / min_per_thread) {
         threads = n / min_per_thread;
     }
-    /* Streaming stores as pg_lrelu_choose_contiguous chooses them, but for
-     * the threads the call may use: where the crossover is each core's own
-     * cache, so is each thread's share of dst (a call the pool ends up
-     * running alone keeps the choice). */
-    job.contiguous = pg_lrelu_choose_contiguous_as(job.kernels, dense, bytes, src == dst, false,
-                                                   bytes >= pg_streaming_min_bytes_on(threads));
+    /* Where the streaming crossover is each core's own cache, so is each
+     * thread's share of dst: the kernel for the threads may differ from
+     * one thread's, which a call the pool runs alone uses. */
+    job.contiguous_alone = pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, 1);
+    job.contiguous = threads > 1 ? pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, threads)
+                                 : job.contiguous_alone;
     const stream_trial_call trial = begin_stream_trial(&job, dense, bytes, threads);
     if (threads <= 1) {
         job.chunk_elements = n;

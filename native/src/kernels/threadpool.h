@@ -38,11 +38,13 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * at exit; the caller may run on one CPU only; the pool is backing off
  * because its latest calls cost more than they saved; or the call is one
  * of a probe's, pool_account.h) runs them all in one
- * run(context, 0, num_chunks).  `shape` names jobs that take the same time
- * (same kernel, elements, layout and placement), which the probes compare;
- * 0 when the caller cannot say (never probed, and the caller gives a worker
- * behind it no grace before taking its chunks).  `chunk_bytes` is how many
- * bytes of memory a chunk touches (0: unknown): after a job of at most
+ * run(context, 0, num_chunks), and only such a call does: `run` may take
+ * that for one thread's work (plan.c then runs one thread's kernel).
+ * `shape` names jobs that take the same time (same kernel, elements,
+ * layout and placement), which the probes compare; 0 when the caller
+ * cannot say (never probed, and the caller gives a worker behind it no
+ * grace before taking its chunks).  `chunk_bytes` is how many bytes of
+ * memory a chunk touches (0: unknown): after a job of at most
  * PG_L1_ROOM_MAX_BYTES per thread, the workers make room in their L1 for
  * the next (threadpool.c).  Never allocates on the heap after the pool has
  * started. */
