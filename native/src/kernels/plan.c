@@ -352,7 +352,7 @@ static atomic_flag stream_trials_taken = ATOMIC_FLAG_INIT;
 /* A call that takes part in a trial: key 0 when it does not. */
 typedef struct stream_trial_call {
     uint64_t key;
-    unsigned ways; /* the ways its size tries */
+    pg_stream_trial *trial; /* its size's record when the call began */
     pg_trial_way way;
     int64_t started;
 } stream_trial_call;
@@ -401,13 +401,14 @@ static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t b
         return call;
     }
     const uint64_t key = trial_key(job->kernels, bytes, threads);
-    call.ways = trial_ways(job->kernels, bytes);
+    const unsigned ways = trial_ways(job->kernels, bytes);
     if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return call; /* key 0: the usual choice, nothing booked */
     }
     call.key = key;
+    call.trial = pg_stream_trials_find_or_add(&stream_trials, key, ways);
     call.started = pg_monotonic_ns();
-    call.way = pg_stream_trial_way(pg_stream_trials_find_or_add(&stream_trials, call.key, call.ways), call.started);
+    call.way = pg_stream_trial_way(call.trial, call.started);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
     /* The way is the call's, however many threads end up running it. */
     job->contiguous = job->contiguous_alone = trial_way_kernel(job->kernels, bytes, call.way);
@@ -423,8 +424,13 @@ static void end_stream_trial(const stream_trial_call *call)
     if (atomic_flag_test_and_set_explicit(&stream_trials_taken, memory_order_acquire)) {
         return;
     }
-    pg_stream_trial_book(pg_stream_trials_find_or_add(&stream_trials, call->key, call->ways), call->way,
-                         now - call->started, now);
+    /* Calls of other sizes may have taken the record's slot meanwhile (the
+     * least recently used gives way).  The time then counts nowhere: a
+     * lookup by key would make the record afresh, evicting another size,
+     * for one booking of a way the new record never chose. */
+    if (call->trial->key == call->key) {
+        pg_stream_trial_book(call->trial, call->way, now - call->started, now);
+    }
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
 }
 
