@@ -267,6 +267,34 @@ static void check_stream_trials(void)
     free(reversed_expected);
 }
 
+/* Which direction a pass asks for (pg_lrelu_descending_pays): always
+ * descending with dst 1-511 bytes past src modulo 4 KiB; for the caches
+ * also in place and with dst elsewhere, except 1-511 bytes before src; and
+ * the caches' reason under the "intel" tuning only. */
+static void check_directions(void)
+{
+    static unsigned char pages[5 * 4096]; /* room for every dst below */
+    const unsigned char *src = pages + 2 * 4096;
+    const long offsets[] = {0, 4, 64, 511, 512, 1024, -4, -64, -511, -512, 4096 + 64, -4096 - 64};
+    for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        const long offset = offsets[i];
+        const void *dst = src + offset;
+        const long past = ((offset % 4096) + 4096) % 4096;
+        const bool aliasing_past = past != 0 && past < 512;
+        const bool aliasing_before = past != 0 && 4096 - past < 512;
+        if (!CHECK(pg_lrelu_descending_pays(src, dst, false) == aliasing_past) ||
+            !CHECK(pg_lrelu_descending_pays(src, dst, true) == !aliasing_before)) {
+            fprintf(stderr, "  dst %ld bytes from src: another direction than expected\n", offset);
+        }
+    }
+    const char *tuning = getenv("PYGRAPH_KERNEL_TUNING");
+    if (tuning != NULL && strcmp(tuning, "zen4") == 0) {
+        CHECK(!pg_descending_pays_for_the_caches());
+    } else if (tuning != NULL && strcmp(tuning, "intel") == 0) {
+        CHECK(pg_descending_pays_for_the_caches());
+    }
+}
+
 int main(void)
 {
     static const char *const levels[] = {"scalar", "avx2", "avx512", "avx512_bf16"};
@@ -285,6 +313,7 @@ int main(void)
         }
     }
     CHECK_OK(pygraph_set_max_cpu_isa("best"));
+    check_directions();
     printf("kernel choice checked up to %s (software prefetch %s, streaming from %lld bytes, tried from %lld to %lld "
            "on two threads, far from %lld)\n",
            best, pg_software_prefetch_pays() ? "on" : "off", (long long)pg_streaming_min_bytes(),

@@ -99,8 +99,8 @@ static void check_kernel(const char *where, pg_lrelu_contiguous_fn *kernel, size
             unsigned char *dst = dst_base + (offsets[s] + 4) % line_bytes;
             for (int descending = 0; descending <= 1; descending++) {
                 check_call(where, kernel, size, lengths[l], src, dst, descending);
+                check_call(where, kernel, size, lengths[l], src, src, descending);
             }
-            check_call(where, kernel, size, lengths[l], src, src, false);
         }
     }
 }

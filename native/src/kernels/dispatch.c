@@ -275,8 +275,9 @@ static int64_t far_crossover_bytes(void)
  *    lrelu_avx512.c gives the reasons and the figures of both, and
  *    lrelu_avx2.c its own for prefetch;
  *  - "intel" everywhere else: zmm f16 and prefetch, as measured on a
- *    Sapphire Rapids class VM (93-98 % of the limits at 6.4e7).  Zen 5's
- *    full-width AVX-512 is unmeasured, so it gets this one.
+ *    Sapphire Rapids class VM (93-98 % of the limits at 6.4e7), and whole
+ *    dense passes on one thread descending (pg_descending_pays_for_the_caches).
+ *    Zen 5's full-width AVX-512 is unmeasured, so it gets this one.
  * PYGRAPH_KERNEL_TUNING=zen4 or intel (read once) overrides the choice on
  * any CPU, so the tests run both everywhere; other values are ignored.
  */
@@ -435,6 +436,29 @@ int64_t pg_far_min_bytes(void)
 }
 
 bool pg_software_prefetch_pays(void)
+{
+    pthread_once(&detect_once, detect);
+    return !zen4_tuning;
+}
+
+/* Measured on the Xeon VM through the plan (AVX-512 kernels, one thread, C
+ * timing; medians of 15-41 calls, three alternations of the builds;
+ * ascending -> descending, microseconds):
+ *  - each call after an ascending copy of its input (what a producer
+ *    leaves in the caches): in place, f32 1e6 elements 147-152 -> 125-127,
+ *    3e6 431-444 -> 408-420; bf16 3e6 266-272 -> 242-255, 1e7 872-898 ->
+ *    794-812; f16 3e6 268-277 -> 240-263, 1e7 862-887 -> 752-779.  Out of
+ *    place, f32 1e6 294-296 -> 268-272, 3e6 872-879 -> 845-856; bf16 1e6
+ *    137-143 -> 123-128, 3e6 448-449 -> 427-429; f16 1e6 134-138 ->
+ *    119-121, 3e6 441-449 -> 419-430; 1e7 within the runs' noise;
+ *  - calls repeated one after another: in place bf16 3e6 258-265 ->
+ *    234-245, f16 3e6 246-264 -> 208-220, 1e7 857-879 -> 812-847; the
+ *    rest within the runs' noise (1e5 both ways took one of two speeds per
+ *    process, 6.5 or 8.5 us for f16, either way);
+ *  - the far kernels, 6.4e7 f32 in place (kernel timing): 1.04x slower
+ *    descending, hence not from the far crossover on.
+ * Unmeasured on AMD, so not under the "zen4" tuning. */
+bool pg_descending_pays_for_the_caches(void)
 {
     pthread_once(&detect_once, detect);
     return !zen4_tuning;

@@ -42,13 +42,21 @@ typedef enum pg_lrelu_dtype {
 
 /* dst[i] = chain(src[i]) for i in [0, n), from i = 0 up; `descending`
  * asks for the pass from i = n - 1 down.  The order changes no result,
- * only speed: a load whose address matches a store still in flight in its
- * low 12 bits waits for that store (4K aliasing), and when dst lies a few
- * hundred bytes past src modulo 4 KiB, every store of an ascending pass
- * matches a load that comes right after it; descending, the loads move away
- * from the stores.  pg_lrelu_descending_pays says when to ask.  Kernels on
- * which the order was measured not to matter ignore it (the scalar and
- * AVX2 ones). */
+ * only speed, for two reasons (pg_lrelu_descending_pays says when to ask):
+ *  - a load whose address matches a store still in flight in its low 12
+ *    bits waits for that store (4K aliasing): when dst lies a few hundred
+ *    bytes past src modulo 4 KiB, every store of an ascending pass matches
+ *    a load that comes right after it; descending, the loads move away from
+ *    the stores (and the other way round when dst lies just before src);
+ *  - what the caches hold of the data is what was touched last, and the
+ *    code before a call (a producer, a copy, NumPy) mostly ran ascending:
+ *    a descending pass meets those lines first, an ascending one evicts
+ *    them before it gets there.
+ * A chain that takes several passes runs the later ones in place, each in
+ * the other direction from the one before, starting where it ended.
+ * Kernels on which the order was not measured to matter ignore it (the
+ * scalar and AVX2 ones: 4K aliasing did not show there; the caches'
+ * contents were measured with the AVX-512 kernels only). */
 typedef void pg_lrelu_contiguous_fn(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,
                                     bool descending);
 
@@ -154,24 +162,39 @@ int64_t pg_streaming_trial_min_bytes(void);
  * pg_streaming_min_bytes() for one thread and where there are no trials,
  * twice that for more threads (their crossover lies higher). */
 int64_t pg_streaming_trial_max_bytes(int64_t threads);
+/* Whether a dense call that one thread runs whole, with a footprint below
+ * pg_far_min_bytes(), runs descending to meet first what the code before
+ * it left in the caches (pg_lrelu_contiguous_fn, dispatch.c has the
+ * figures): under the "intel" tuning. */
+bool pg_descending_pays_for_the_caches(void);
 /* A dense call whose footprint (the bytes of src and dst, of the one
  * buffer in place) is at least this many runs a far kernel (dispatch.c:
  * 64 MiB on Intel, never elsewhere; PYGRAPH_FAR_MIN_BYTES overrides it). */
 int64_t pg_far_min_bytes(void);
 
 /* Whether a contiguous pass from src to dst should run descending
- * (pg_lrelu_contiguous_fn): dst lies 1 to PG_ALIASING_WINDOW_BYTES - 1
- * bytes past src modulo 4 KiB.  Measured on the Zen 4 VM, one thread, C
- * timing, dst - src modulo 4096 against the time at 0: f32 at 1e5
- * elements 64 and 128 bytes cost +16-18 %, 256 +7 %, 384 +2 %, 512 and
- * beyond nothing; bf16 at 3e5 +21-25 % (64, 128); f32 at 1e7 (streaming
- * stores) +5-11 %, bf16 +9-26 %.  The ascending pass with dst just before
- * src (4032) costs nothing: its loads run ahead of the stores. */
+ * (pg_lrelu_contiguous_fn).
+ *  - Always when dst lies 1 to PG_ALIASING_WINDOW_BYTES - 1 bytes past src
+ *    modulo 4 KiB (4K aliasing).  Measured on the Zen 4 VM, one thread, C
+ *    timing, dst - src modulo 4096 against the time at 0: f32 at 1e5
+ *    elements 64 and 128 bytes cost +16-18 %, 256 +7 %, 384 +2 %, 512 and
+ *    beyond nothing; bf16 at 3e5 +21-25 % (64, 128); f32 at 1e7 (streaming
+ *    stores) +5-11 %, bf16 +9-26 %.
+ *  - Otherwise when `for_the_caches` (the plan's whole dense pass on one
+ *    thread where pg_descending_pays_for_the_caches), unless dst lies 1 to
+ *    PG_ALIASING_WINDOW_BYTES - 1 bytes before src, the mirror image of the
+ *    above (the ascending pass there costs nothing, its loads run ahead of
+ *    the stores; descending, f32 at 3e4 elements on the Xeon VM, 64 bytes
+ *    before: +5 %, 128 and more: nothing). */
 #define PG_ALIASING_WINDOW_BYTES 512
-static inline bool pg_lrelu_descending_pays(const void *src, const void *dst)
+static inline bool pg_lrelu_descending_pays(const void *src, const void *dst, bool for_the_caches)
 {
     uintptr_t past = ((uintptr_t)dst - (uintptr_t)src) % 4096u;
-    return past != 0 && past < PG_ALIASING_WINDOW_BYTES;
+    if (past != 0 && past < PG_ALIASING_WINDOW_BYTES) {
+        return true;
+    }
+    uintptr_t before = ((uintptr_t)src - (uintptr_t)dst) % 4096u;
+    return for_the_caches && !(before != 0 && before < PG_ALIASING_WINDOW_BYTES);
 }
 
 /* The contiguous kernel of `kernels` for a pass (plan.c) of a call on

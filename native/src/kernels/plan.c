@@ -172,10 +172,14 @@ typedef struct plan_job {
     size_t element_size;
     const pg_lrelu_kernels *kernels;
     /* Near or far, streaming or not: chosen per call, for the threads the
-     * call may use (`contiguous`) and for one thread (`contiguous_alone`,
-     * what the call runs if the pool runs all its chunks at once). */
+     * call may use (`contiguous`) and for one thread running every element
+     * (`contiguous_alone`: a call on one thread, or one the pool runs
+     * alone).  `descending_for_the_caches` likewise (pg_lrelu_descending_pays):
+     * chunks of a pooled call run ascending. */
     pg_lrelu_contiguous_fn *contiguous;
     pg_lrelu_contiguous_fn *contiguous_alone;
+    bool descending_for_the_caches;
+    bool descending_for_the_caches_alone;
     int64_t chunk_elements;
 } plan_job;
 
@@ -211,7 +215,8 @@ static void run_inner(const plan_job *job, size_t n, const unsigned char *src, u
     ptrdiff_t src_stride = (ptrdiff_t)plan->src_strides[inner];
     ptrdiff_t dst_stride = (ptrdiff_t)plan->dst_strides[inner];
     if (src_stride == 1 && dst_stride == 1) {
-        job->contiguous(n, src, dst, plan->alphas, plan->num_alphas, pg_lrelu_descending_pays(src, dst));
+        job->contiguous(n, src, dst, plan->alphas, plan->num_alphas,
+                        pg_lrelu_descending_pays(src, dst, job->descending_for_the_caches));
     } else if (job->kernels->strided != NULL) {
         job->kernels->strided(n, src, src_stride, dst, dst_stride, plan->alphas, plan->num_alphas);
     } else {
@@ -457,11 +462,14 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
         end = job->plan->num_elements;
     }
     /* One run of every chunk is a call the pool runs alone (threadpool.h):
-     * one thread's kernel. */
+     * one thread's choices. */
     plan_job alone;
-    if (begin == 0 && end == job->plan->num_elements && job->contiguous_alone != job->contiguous) {
+    if (begin == 0 && end == job->plan->num_elements &&
+        (job->contiguous_alone != job->contiguous ||
+         job->descending_for_the_caches_alone != job->descending_for_the_caches)) {
         alone = *job;
         alone.contiguous = job->contiguous_alone;
+        alone.descending_for_the_caches = job->descending_for_the_caches_alone;
         job = &alone;
     }
     fp_state saved = fp_enter();
@@ -509,6 +517,13 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     job.contiguous_alone = pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, 1);
     job.contiguous = threads > 1 ? pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, threads)
                                  : job.contiguous_alone;
+    /* One thread running a dense call whole meets first what the code
+     * before left in the caches by running descending, except from DRAM
+     * (the far kernels measured slower so). */
+    const int64_t footprint = src == dst ? bytes : 2 * bytes;
+    job.descending_for_the_caches_alone =
+        dense && footprint < pg_far_min_bytes() && pg_descending_pays_for_the_caches();
+    job.descending_for_the_caches = threads > 1 ? false : job.descending_for_the_caches_alone;
     const stream_trial_call trial = begin_stream_trial(&job, dense, bytes, threads);
     if (threads <= 1) {
         job.chunk_elements = n;

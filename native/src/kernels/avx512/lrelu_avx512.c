@@ -480,6 +480,7 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
 {
     pg_lrelu_step steps[PG_LRELU_STEPS_PER_PASS];
     const unsigned char *from = src;
+    bool descend = descending;
     for (size_t done = 0; done < num_alphas;) {
         size_t count = num_alphas - done;
         count = count < PG_LRELU_STEPS_PER_PASS ? count : PG_LRELU_STEPS_PER_PASS;
@@ -488,9 +489,6 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
         }
         done += count;
         bool last_pass = done == num_alphas;
-        /* Later passes run in place, where ascending loads never wait on
-         * aliased stores (pg_lrelu_descending_pays). */
-        bool descend = descending && from != (const unsigned char *)dst;
         if (count == 1) {
             /* The common single op: a copy of the loop with the step
              * count known, so the constants stay in registers. */
@@ -498,7 +496,11 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
         } else {
             run_pass(dtype, n, from, dst, steps, count, streaming && last_pass, prefetch, f16_ymm, descend);
         }
-        from = dst; /* later passes run in place */
+        /* Later passes run in place (where no direction makes loads wait
+         * on aliased stores), each from where the one before ended: its
+         * last lines are still in the caches. */
+        from = dst;
+        descend = !descend;
     }
 }
 
