@@ -266,8 +266,8 @@ static void compare_with_oracle(const char *what, pygraph_data_type type, const 
 
 static void test_every_length(pygraph_data_type type) {
     /* Chains of 1 and 2 alphas at every length, and up to 70 elements of 33
-     * (two passes on the AVX-512 kernels, the second in place, in the other
-     * direction from the first). */
+     * (two passes on the AVX-512 kernels: the first in place too, descending
+     * where one thread's whole passes do, the second ascending). */
     enum { long_chain = 33 };
     float alphas[long_chain];
     for (int i = 0; i < long_chain; i++) alphas[i] = i % 2 ? 0.01f : -0.5f;
@@ -563,8 +563,9 @@ static void test_large(const large_case *c) {
 /* ---- dst just past src modulo 4 KiB ------------------------------------------- */
 
 /* dst - src modulo 4096, in bytes: 1-511 makes the plan run descending
- * passes (pg_lrelu_descending_pays in kernels/lrelu_kernels.h); 0, 512 and
- * 4032 ascending ones, for comparison. */
+ * passes (pg_lrelu_descending_pays in kernels/lrelu_kernels.h); 0 and 512
+ * too where one thread's whole passes descend for the caches, and 4032
+ * ascending ones everywhere, for comparison. */
 static const size_t past_offsets[] = {0, 4, 16, 64, 256, 508, 512, 4032};
 #define NUM_PAST_OFFSETS (sizeof past_offsets / sizeof past_offsets[0])
 

@@ -149,8 +149,8 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
  * the fresh `state` (which records what ran where); returns how many
  * chunks a worker ran (0: the caller ran them all).  Every chunk must run
  * exactly once, whoever runs it, and a run of every chunk at once must be
- * the call's only run, on the caller: the pool's sign that it ran the call
- * alone, which plan.c takes for one thread's work (threadpool.h). */
+ * the call's only run, on the caller: plan.c takes it for one thread's work
+ * (threadpool.h). */
 static size_t call_with_two_threads(call_state *state, uint64_t shape)
 {
     pg_parallel_for(NUM_CHUNKS, 2, shape, CHUNK_BYTES, run_chunks, state);

@@ -49,6 +49,7 @@ static int64_t streaming_min_bytes;
 static int64_t l2_caches;
 static int64_t streaming_trial_min_bytes;
 static int64_t far_min_bytes;
+static int64_t descending_below_bytes; /* footprint; 0: never (pg_lrelu_whole_pass_descends) */
 static bool zen4_tuning;
 
 /* pygraph_set_max_cpu_isa's cap; pg_isa_count - 1 means none. */
@@ -276,7 +277,7 @@ static int64_t far_crossover_bytes(void)
  *    lrelu_avx2.c its own for prefetch;
  *  - "intel" everywhere else: zmm f16 and prefetch, as measured on a
  *    Sapphire Rapids class VM (93-98 % of the limits at 6.4e7), and whole
- *    dense passes on one thread descending (pg_descending_pays_for_the_caches).
+ *    dense passes on one thread descending (pg_lrelu_whole_pass_descends).
  *    Zen 5's full-width AVX-512 is unmeasured, so it gets this one.
  * PYGRAPH_KERNEL_TUNING=zen4 or intel (read once) overrides the choice on
  * any CPU, so the tests run both everywhere; other values are ignored.
@@ -372,6 +373,7 @@ static void detect(void)
     streaming_trial_min_bytes = streaming_trial_bytes(streaming_min_bytes);
     far_min_bytes = far_crossover_bytes();
     zen4_tuning = choose_zen4_tuning();
+    descending_below_bytes = !zen4_tuning && far_min_bytes != INT64_MAX ? far_min_bytes : 0;
 
     /* An unknown value is ignored (no cap) rather than failing every
      * execution later: there is no call to report it through. */
@@ -457,11 +459,13 @@ bool pg_software_prefetch_pays(void)
  *    process, 6.5 or 8.5 us for f16, either way);
  *  - the far kernels, 6.4e7 f32 in place (kernel timing): 1.04x slower
  *    descending, hence not from the far crossover on.
- * Unmeasured on AMD, so not under the "zen4" tuning. */
-bool pg_descending_pays_for_the_caches(void)
+ * So up to the far crossover, where there is one: measured on Intel only
+ * (elsewhere the far kernels are never chosen, and neither this). */
+bool pg_lrelu_whole_pass_descends(bool dense, int64_t bytes, bool in_place)
 {
     pthread_once(&detect_once, detect);
-    return !zen4_tuning;
+    const int64_t footprint = in_place ? bytes : 2 * bytes;
+    return dense && footprint < descending_below_bytes;
 }
 
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)

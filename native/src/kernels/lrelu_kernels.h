@@ -52,8 +52,8 @@ typedef enum pg_lrelu_dtype {
  *    code before a call (a producer, a copy, NumPy) mostly ran ascending:
  *    a descending pass meets those lines first, an ascending one evicts
  *    them before it gets there.
- * A chain that takes several passes runs the later ones in place, each in
- * the other direction from the one before, starting where it ended.
+ * A chain that takes several passes runs the later ones in place,
+ * ascending (lrelu_avx512.c says why).
  * Kernels on which the order was not measured to matter ignore it (the
  * scalar and AVX2 ones: 4K aliasing did not show there; the caches'
  * contents were measured with the AVX-512 kernels only). */
@@ -162,11 +162,13 @@ int64_t pg_streaming_trial_min_bytes(void);
  * pg_streaming_min_bytes() for one thread and where there are no trials,
  * twice that for more threads (their crossover lies higher). */
 int64_t pg_streaming_trial_max_bytes(int64_t threads);
-/* Whether a dense call that one thread runs whole, with a footprint below
- * pg_far_min_bytes(), runs descending to meet first what the code before
- * it left in the caches (pg_lrelu_contiguous_fn, dispatch.c has the
- * figures): under the "intel" tuning. */
-bool pg_descending_pays_for_the_caches(void);
+/* Whether a pass that one thread runs over a whole call (`dense`, `bytes`
+ * per buffer, in place or not) runs descending to meet first what the code
+ * before it left in the caches (pg_lrelu_contiguous_fn; dispatch.c has the
+ * figures): for dense calls whose footprint stays below pg_far_min_bytes()
+ * where that is finite (Intel), except under the "zen4" tuning.  The
+ * `for_the_caches` of pg_lrelu_descending_pays. */
+bool pg_lrelu_whole_pass_descends(bool dense, int64_t bytes, bool in_place);
 /* A dense call whose footprint (the bytes of src and dst, of the one
  * buffer in place) is at least this many runs a far kernel (dispatch.c:
  * 64 MiB on Intel, never elsewhere; PYGRAPH_FAR_MIN_BYTES overrides it). */
@@ -180,8 +182,8 @@ int64_t pg_far_min_bytes(void);
  *    elements 64 and 128 bytes cost +16-18 %, 256 +7 %, 384 +2 %, 512 and
  *    beyond nothing; bf16 at 3e5 +21-25 % (64, 128); f32 at 1e7 (streaming
  *    stores) +5-11 %, bf16 +9-26 %.
- *  - Otherwise when `for_the_caches` (the plan's whole dense pass on one
- *    thread where pg_descending_pays_for_the_caches), unless dst lies 1 to
+ *  - Otherwise when `for_the_caches` (pg_lrelu_whole_pass_descends, for a
+ *    pass one thread runs over a whole call), unless dst lies 1 to
  *    PG_ALIASING_WINDOW_BYTES - 1 bytes before src, the mirror image of the
  *    above (the ascending pass there costs nothing, its loads run ahead of
  *    the stores; descending, f32 at 3e4 elements on the Xeon VM, 64 bytes

@@ -174,8 +174,8 @@ typedef struct plan_job {
     /* Near or far, streaming or not: chosen per call, for the threads the
      * call may use (`contiguous`) and for one thread running every element
      * (`contiguous_alone`: a call on one thread, or one the pool runs
-     * alone).  `descending_for_the_caches` likewise (pg_lrelu_descending_pays):
-     * chunks of a pooled call run ascending. */
+     * alone).  `descending_for_the_caches` likewise
+     * (pg_lrelu_descending_pays): never for the chunks of a pooled call. */
     pg_lrelu_contiguous_fn *contiguous;
     pg_lrelu_contiguous_fn *contiguous_alone;
     bool descending_for_the_caches;
@@ -517,12 +517,9 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     job.contiguous_alone = pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, 1);
     job.contiguous = threads > 1 ? pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, threads)
                                  : job.contiguous_alone;
-    /* One thread running a dense call whole meets first what the code
-     * before left in the caches by running descending, except from DRAM
-     * (the far kernels measured slower so). */
-    const int64_t footprint = src == dst ? bytes : 2 * bytes;
-    job.descending_for_the_caches_alone =
-        dense && footprint < pg_far_min_bytes() && pg_descending_pays_for_the_caches();
+    /* One thread running the whole call meets first what the code before
+     * left in the caches by running descending. */
+    job.descending_for_the_caches_alone = pg_lrelu_whole_pass_descends(dense, bytes, src == dst);
     job.descending_for_the_caches = threads > 1 ? false : job.descending_for_the_caches_alone;
     const stream_trial_call trial = begin_stream_trial(&job, dense, bytes, threads);
     if (threads <= 1) {

@@ -65,7 +65,11 @@
  * warms the caches for the data the workers' chunks touched, the second is
  * timed).  The caller's pace in the latest pooled call of that shape over
  * its pace alone is the shape's slowdown, and the account divides the pace
- * by it before it estimates running alone.  The smaller of the latest two
+ * by it before it estimates running alone.  A probe runs what a call run
+ * alone runs, one thread's kernel and direction (plan.c), so where those
+ * differ from the pooled chunks' (streaming stores from one thread's
+ * crossover, say) the slowdown carries that difference too: the estimate
+ * stays one of running alone.  The smaller of the latest two
  * probes counts, at least 1: one probe that met a stall cannot make the
  * pool back off, and the estimate is never more generous to the pool than
  * the caller's pace.  A probe is due after PG_PROBE_MIN_CALLS pooled calls

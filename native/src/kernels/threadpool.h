@@ -38,8 +38,9 @@ typedef void pg_chunk_fn(void *context, size_t first_chunk, size_t num_chunks);
  * at exit; the caller may run on one CPU only; the pool is backing off
  * because its latest calls cost more than they saved; or the call is one
  * of a probe's, pool_account.h) runs them all in one
- * run(context, 0, num_chunks), and only such a call does: `run` may take
- * that for one thread's work (plan.c then runs one thread's kernel).
+ * run(context, 0, num_chunks).  A run of every chunk at once is always
+ * the call's only run, so `run` may take it for one thread's work (plan.c
+ * then runs one thread's kernel and direction).
  * `shape` names jobs that take the same time (same kernel, elements,
  * layout and placement), which the probes compare; 0 when the caller
  * cannot say (never probed, and the caller gives a worker behind it no
