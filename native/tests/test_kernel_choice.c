@@ -280,8 +280,8 @@ static void check_directions(void)
         const long offset = offsets[i];
         const void *dst = src + offset;
         const long past = ((offset % 4096) + 4096) % 4096;
-        const bool aliasing_past = past != 0 && past < 512;
-        const bool aliasing_before = past != 0 && 4096 - past < 512;
+        const bool aliasing_past = past != 0 && past < PG_ALIASING_WINDOW_BYTES;
+        const bool aliasing_before = past != 0 && 4096 - past < PG_ALIASING_WINDOW_BYTES;
         if (!CHECK(pg_lrelu_descending_pays(src, dst, false) == aliasing_past) ||
             !CHECK(pg_lrelu_descending_pays(src, dst, true) == !aliasing_before)) {
             fprintf(stderr, "  dst %ld bytes from src: another direction than expected\n", offset);

@@ -49,7 +49,6 @@ static int64_t streaming_min_bytes;
 static int64_t l2_caches;
 static int64_t streaming_trial_min_bytes;
 static int64_t far_min_bytes;
-static int64_t descending_below_bytes; /* footprint; 0: never (pg_lrelu_whole_pass_descends) */
 static bool zen4_tuning;
 
 /* pygraph_set_max_cpu_isa's cap; pg_isa_count - 1 means none. */
@@ -373,7 +372,6 @@ static void detect(void)
     streaming_trial_min_bytes = streaming_trial_bytes(streaming_min_bytes);
     far_min_bytes = far_crossover_bytes();
     zen4_tuning = choose_zen4_tuning();
-    descending_below_bytes = !zen4_tuning && far_min_bytes != INT64_MAX ? far_min_bytes : 0;
 
     /* An unknown value is ignored (no cap) rather than failing every
      * execution later: there is no call to report it through. */
@@ -464,8 +462,9 @@ bool pg_software_prefetch_pays(void)
 bool pg_lrelu_whole_pass_descends(bool dense, int64_t bytes, bool in_place)
 {
     pthread_once(&detect_once, detect);
-    const int64_t footprint = in_place ? bytes : 2 * bytes;
-    return dense && footprint < descending_below_bytes;
+    const bool far_kernels_have_a_crossover = far_min_bytes != INT64_MAX;
+    return dense && !zen4_tuning && far_kernels_have_a_crossover &&
+           pg_lrelu_footprint(bytes, in_place) < far_min_bytes;
 }
 
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)

@@ -169,10 +169,16 @@ int64_t pg_streaming_trial_max_bytes(int64_t threads);
  * where that is finite (Intel), except under the "zen4" tuning.  The
  * `for_the_caches` of pg_lrelu_descending_pays. */
 bool pg_lrelu_whole_pass_descends(bool dense, int64_t bytes, bool in_place);
-/* A dense call whose footprint (the bytes of src and dst, of the one
- * buffer in place) is at least this many runs a far kernel (dispatch.c:
- * 64 MiB on Intel, never elsewhere; PYGRAPH_FAR_MIN_BYTES overrides it). */
+/* A dense call whose footprint (pg_lrelu_footprint) is at least this many
+ * bytes runs a far kernel (dispatch.c: 64 MiB on Intel, never elsewhere;
+ * PYGRAPH_FAR_MIN_BYTES overrides it). */
 int64_t pg_far_min_bytes(void);
+/* The memory a dense call with `bytes` per buffer touches: src and dst, the
+ * one buffer in place. */
+static inline int64_t pg_lrelu_footprint(int64_t bytes, bool in_place)
+{
+    return in_place ? bytes : 2 * bytes;
+}
 
 /* Whether a contiguous pass from src to dst should run descending
  * (pg_lrelu_contiguous_fn).

@@ -165,21 +165,24 @@ void pg_lrelu_plan_init(pg_lrelu_plan *plan, pygraph_data_type data_type, int nd
 
 /* ---- running ----------------------------------------------------------- */
 
+/* How a call's contiguous runs go: the kernel (near or far, streaming or
+ * not) and whether to descend for the caches (pg_lrelu_descending_pays). */
+typedef struct pass_choice {
+    pg_lrelu_contiguous_fn *contiguous;
+    bool descending_for_the_caches;
+} pass_choice;
+
 typedef struct plan_job {
     const pg_lrelu_plan *plan;
     const unsigned char *src;
     unsigned char *dst;
     size_t element_size;
     const pg_lrelu_kernels *kernels;
-    /* Near or far, streaming or not: chosen per call, for the threads the
-     * call may use (`contiguous`) and for one thread running every element
-     * (`contiguous_alone`: a call on one thread, or one the pool runs
-     * alone).  `descending_for_the_caches` likewise
-     * (pg_lrelu_descending_pays): never for the chunks of a pooled call. */
-    pg_lrelu_contiguous_fn *contiguous;
-    pg_lrelu_contiguous_fn *contiguous_alone;
-    bool descending_for_the_caches;
-    bool descending_for_the_caches_alone;
+    /* Chosen per call: for the chunks of a pooled call (which never
+     * descend for the caches), and for one thread running every element (a
+     * call on one thread, or one the pool runs alone). */
+    pass_choice pooled;
+    pass_choice whole;
     int64_t chunk_elements;
 } plan_job;
 
@@ -207,16 +210,17 @@ static void run_strided_packed(const plan_job *job, size_t n, const unsigned cha
     }
 }
 
-/* One innermost run of `n` elements. */
-static void run_inner(const plan_job *job, size_t n, const unsigned char *src, unsigned char *dst)
+/* One innermost run of `n` elements, contiguous ones as `pass` says. */
+static void run_inner(const plan_job *job, const pass_choice *pass, size_t n, const unsigned char *src,
+                      unsigned char *dst)
 {
     const pg_lrelu_plan *plan = job->plan;
     int inner = plan->ndims - 1;
     ptrdiff_t src_stride = (ptrdiff_t)plan->src_strides[inner];
     ptrdiff_t dst_stride = (ptrdiff_t)plan->dst_strides[inner];
     if (src_stride == 1 && dst_stride == 1) {
-        job->contiguous(n, src, dst, plan->alphas, plan->num_alphas,
-                        pg_lrelu_descending_pays(src, dst, job->descending_for_the_caches));
+        pass->contiguous(n, src, dst, plan->alphas, plan->num_alphas,
+                         pg_lrelu_descending_pays(src, dst, pass->descending_for_the_caches));
     } else if (job->kernels->strided != NULL) {
         job->kernels->strided(n, src, src_stride, dst, dst_stride, plan->alphas, plan->num_alphas);
     } else {
@@ -225,8 +229,8 @@ static void run_inner(const plan_job *job, size_t n, const unsigned char *src, u
 }
 
 /* Runs the elements with flat (row-major over the plan's dims) indices in
- * [begin, end). */
-static void run_range(const plan_job *job, int64_t begin, int64_t end)
+ * [begin, end), contiguous runs as `pass` says. */
+static void run_range(const plan_job *job, const pass_choice *pass, int64_t begin, int64_t end)
 {
     const pg_lrelu_plan *plan = job->plan;
     const int inner = plan->ndims - 1;
@@ -254,7 +258,7 @@ static void run_range(const plan_job *job, int64_t begin, int64_t end)
         }
         int64_t src_offset = src_row + column * plan->src_strides[inner];
         int64_t dst_offset = dst_row + column * plan->dst_strides[inner];
-        run_inner(job, (size_t)count, job->src + (ptrdiff_t)src_offset * size,
+        run_inner(job, pass, (size_t)count, job->src + (ptrdiff_t)src_offset * size,
                   job->dst + (ptrdiff_t)dst_offset * size);
         position += count;
         column = 0;
@@ -326,11 +330,9 @@ pg_lrelu_contiguous_fn *pg_lrelu_choose_contiguous_as(const pg_lrelu_kernels *ke
     if (!dense) {
         return chosen;
     }
-    /* The footprint counts an in-place buffer once. */
-    int64_t footprint = in_place ? bytes : 2 * bytes;
     streaming = streaming && !in_place;
     pg_lrelu_contiguous_fn *special = streaming ? kernels->contiguous_streaming : NULL;
-    if (footprint >= pg_far_min_bytes()) {
+    if (pg_lrelu_footprint(bytes, in_place) >= pg_far_min_bytes()) {
         pg_lrelu_contiguous_fn *far_kernel = streaming ? kernels->contiguous_far_streaming : kernels->contiguous_far;
         special = far_kernel != NULL ? far_kernel : special;
     }
@@ -397,7 +399,7 @@ static unsigned trial_ways(const pg_lrelu_kernels *kernels, int64_t bytes)
 }
 
 /* For a dense out-of-place call in the trial range: how it runs, with
- * job->contiguous set to match. */
+ * the job's kernels set to match. */
 static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t bytes, int64_t threads)
 {
     stream_trial_call call = {0};
@@ -416,7 +418,7 @@ static stream_trial_call begin_stream_trial(plan_job *job, bool dense, int64_t b
     call.way = pg_stream_trial_way(call.trial, call.started);
     atomic_flag_clear_explicit(&stream_trials_taken, memory_order_release);
     /* The way is the call's, however many threads end up running it. */
-    job->contiguous = job->contiguous_alone = trial_way_kernel(job->kernels, bytes, call.way);
+    job->pooled.contiguous = job->whole.contiguous = trial_way_kernel(job->kernels, bytes, call.way);
     return call;
 }
 
@@ -461,19 +463,11 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
     if (end > job->plan->num_elements) {
         end = job->plan->num_elements;
     }
-    /* One run of every chunk is a call the pool runs alone (threadpool.h):
-     * one thread's choices. */
-    plan_job alone;
-    if (begin == 0 && end == job->plan->num_elements &&
-        (job->contiguous_alone != job->contiguous ||
-         job->descending_for_the_caches_alone != job->descending_for_the_caches)) {
-        alone = *job;
-        alone.contiguous = job->contiguous_alone;
-        alone.descending_for_the_caches = job->descending_for_the_caches_alone;
-        job = &alone;
-    }
+    /* One run of every chunk is a call on one thread, or one the pool runs
+     * alone (threadpool.h): one thread's choices. */
+    const bool whole = begin == 0 && end == job->plan->num_elements;
     fp_state saved = fp_enter();
-    run_range(job, begin, end);
+    run_range(job, whole ? &job->whole : &job->pooled, begin, end);
     fp_leave(saved);
 }
 
@@ -485,7 +479,7 @@ static void run_chunks(void *context, size_t first_chunk, size_t num_chunks)
 static uint64_t job_shape(const plan_job *job, bool dense)
 {
     uint64_t key = mix_key((uint64_t)job->plan->num_elements, (uint64_t)job->chunk_elements,
-                           (uint64_t)(uintptr_t)job->contiguous);
+                           (uint64_t)(uintptr_t)job->pooled.contiguous);
     key = key << 2 | (uint64_t)dense << 1 | (uint64_t)(job->src == job->dst);
     return key != 0 ? key : 1;
 }
@@ -511,16 +505,16 @@ void pg_lrelu_plan_run(const pg_lrelu_plan *plan, const void *src, void *dst)
     if (threads > n / min_per_thread) {
         threads = n / min_per_thread;
     }
-    /* Where the streaming crossover is each core's own cache, so is each
-     * thread's share of dst: the kernel for the threads may differ from
-     * one thread's, which a call the pool runs alone uses. */
-    job.contiguous_alone = pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, 1);
-    job.contiguous = threads > 1 ? pg_lrelu_choose_contiguous(job.kernels, dense, bytes, src == dst, threads)
-                                 : job.contiguous_alone;
     /* One thread running the whole call meets first what the code before
-     * left in the caches by running descending. */
-    job.descending_for_the_caches_alone = pg_lrelu_whole_pass_descends(dense, bytes, src == dst);
-    job.descending_for_the_caches = threads > 1 ? false : job.descending_for_the_caches_alone;
+     * left in the caches by running descending.  Where the streaming
+     * crossover is each core's own cache, so is each thread's share of
+     * dst: the pooled chunks' kernel may differ from one thread's. */
+    const bool in_place = src == dst;
+    job.whole = (pass_choice){pg_lrelu_choose_contiguous(job.kernels, dense, bytes, in_place, 1),
+                              pg_lrelu_whole_pass_descends(dense, bytes, in_place)};
+    job.pooled = (pass_choice){
+        threads > 1 ? pg_lrelu_choose_contiguous(job.kernels, dense, bytes, in_place, threads) : job.whole.contiguous,
+        false};
     const stream_trial_call trial = begin_stream_trial(&job, dense, bytes, threads);
     if (threads <= 1) {
         job.chunk_elements = n;
