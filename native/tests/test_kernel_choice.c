@@ -53,6 +53,16 @@ static void check_level(void)
         const pg_lrelu_dtype dtype = (pg_lrelu_dtype)d;
         const pg_lrelu_kernels *k = pg_lrelu_kernels_for(dtype);
         const bool avx2 = strstr(k->name, "__avx2") != NULL;
+        /* The tuning's shapes (dispatch.c; the zen4 tuning is the one
+         * without software prefetch): bf16 and f16 take four vectors a
+         * step at the avx2 level and f16 ymm vectors at the avx512 one
+         * under zen4, neither elsewhere. */
+        const bool zen4_shape = strstr(k->name, "__avx2_x4") != NULL || strstr(k->name, "__avx512_ymm") != NULL;
+        const bool f16_at_avx512 = dtype == pg_lrelu_f16 && strstr(k->name, "__avx512") != NULL;
+        const bool shaped_by_tuning = avx2 ? dtype != pg_lrelu_f32 : f16_at_avx512;
+        if (!CHECK(zen4_shape == (shaped_by_tuning && !prefetch))) {
+            fprintf(stderr, "  [isa %s] %s: not the tuning's shape\n", current_isa, k->name);
+        }
         /* Only the AVX2 bf16 and f16 kernels prefetch from DRAM whatever
          * the tuning (lrelu_avx2.c has the measurements). */
         CHECK(k->prefetch_pays_from_dram == (avx2 && dtype != pg_lrelu_f32));

@@ -110,6 +110,7 @@ int main(void)
     level levels[] = {
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
         {"avx2", pg_lrelu_kernels_avx2, pg_lrelu_dtype_count, pg_lrelu_f32, pg_isa_avx2},
+        {"avx2 four vectors a step", &pg_lrelu_kernels_avx2_x4[pg_lrelu_bf16], 2, pg_lrelu_bf16, pg_isa_avx2},
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
         {"avx512", pg_lrelu_kernels_avx512, pg_lrelu_dtype_count, pg_lrelu_f32, pg_isa_avx512},

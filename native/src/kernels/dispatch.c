@@ -265,19 +265,22 @@ static int64_t far_crossover_bytes(void)
 }
 
 /*
- * Two shapes of the kernels depend on the CPU; the project measured them on
- * two machines, so there are two tunings:
- *  - "zen4" (AMD family 19h, an EPYC VM):
+ * Some shapes of the kernels depend on the CPU; the project measured them
+ * on AMD and Intel machines, so there are two tunings:
+ *  - "zen4" (AMD family 19h: Zen 3 and Zen 4; measured on EPYC VMs):
  *    - f16 at the avx512 level on ymm vectors, f16_lrelu__avx512_ymm;
+ *    - bf16 and f16 at the avx2 level with four vectors a step in place
+ *      (bf16) and with streaming stores, the *_lrelu__avx2_x4 kernels;
  *    - no software prefetch outside streaming stores, at the avx512 and
  *      avx2 levels, except for the avx2 bf16 and f16 kernels on data from
  *      DRAM (pg_lrelu_kernels.prefetch_pays_from_dram);
- *    lrelu_avx512.c gives the reasons and the figures of both, and
- *    lrelu_avx2.c its own for prefetch;
- *  - "intel" everywhere else: zmm f16 and prefetch, as measured on a
- *    Sapphire Rapids class VM (93-98 % of the limits at 6.4e7), and whole
- *    dense passes on one thread descending (pg_lrelu_whole_pass_descends).
- *    Zen 5's full-width AVX-512 is unmeasured, so it gets this one.
+ *    lrelu_avx512.c gives the reasons and the figures of the first and
+ *    the last, lrelu_avx2.c its own for the avx2 level;
+ *  - "intel" everywhere else: zmm f16, two vectors a step for avx2 bf16
+ *    and f16, and prefetch, as measured on a Sapphire Rapids class VM
+ *    (93-98 % of the limits at 6.4e7), and whole dense passes on one
+ *    thread descending (pg_lrelu_whole_pass_descends).  Zen 5's
+ *    full-width AVX-512 is unmeasured, so it gets this one.
  * PYGRAPH_KERNEL_TUNING=zen4 or intel (read once) overrides the choice on
  * any CPU, so the tests run both everywhere; other values are ignored.
  */
@@ -457,6 +460,18 @@ bool pg_software_prefetch_pays(void)
  *    process, 6.5 or 8.5 us for f16, either way);
  *  - the far kernels, 6.4e7 f32 in place (kernel timing): 1.04x slower
  *    descending, hence not from the far crossover on.
+ * The AVX2 kernels on the same VM (PYGRAPH_MAX_ISA=avx2), through the plan
+ * after an ascending copy of the input, three alternations, the build
+ * before (ascending; bf16 with four vectors a step where lrelu_avx2.c's
+ * `four_a_step` says so) -> descending (bf16 with two): in place, f32 1e6
+ * 145-146 -> 128-135, 3e6 445-453 -> 411-439, but 1e7 1534-1587 ->
+ * 1664-1763 (kernel timing: 1-4 % slower); bf16 1e6 102-108 -> 92-97, 3e6
+ * 314-335 -> 267-298, 1e7 1062-1119 -> 953-1000; f16 1e6 77-81 -> 73-77,
+ * 3e6 234-248 -> 222-230, 1e7 789-837 -> 747-780.  Out of place, f32 1e6
+ * 300-308 -> 273-281, 3e6 909-953 -> 887-908; bf16 1e6 156-161 -> 136-159,
+ * 3e6 493-496 -> 446-468, 1e7 1684-1744 -> 1606-1646; f16 1e6 149-153 ->
+ * 130-132, 3e6 474-482 -> 431-445.  At 1e5, in the L2 either way, f16 out
+ * of place ran 2-3 % slower descending (kernel timing), the rest the same.
  * So up to the far crossover, where there is one: measured on Intel only
  * (elsewhere the far kernels are never chosen, and neither this). */
 bool pg_lrelu_whole_pass_descends(bool dense, int64_t bytes, bool in_place)
@@ -466,6 +481,16 @@ bool pg_lrelu_whole_pass_descends(bool dense, int64_t bytes, bool in_place)
     return dense && !zen4_tuning && far_kernels_have_a_crossover &&
            pg_lrelu_footprint(bytes, in_place) < far_min_bytes;
 }
+
+#if defined(PYGRAPH_HAVE_AVX2_KERNELS)
+static const pg_lrelu_kernels *avx2_kernels_for(pg_lrelu_dtype dtype)
+{
+    if (zen4_tuning && pg_lrelu_kernels_avx2_x4[dtype].name != NULL) {
+        return &pg_lrelu_kernels_avx2_x4[dtype];
+    }
+    return &pg_lrelu_kernels_avx2[dtype];
+}
+#endif
 
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
 static const pg_lrelu_kernels *avx512_kernels_for(pg_lrelu_dtype dtype)
@@ -491,7 +516,7 @@ const pg_lrelu_kernels *pg_lrelu_kernels_for(pg_lrelu_dtype dtype)
     case pg_isa_avx512: return avx512_kernels_for(dtype);
 #endif
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
-    case pg_isa_avx2: return &pg_lrelu_kernels_avx2[dtype];
+    case pg_isa_avx2: return avx2_kernels_for(dtype);
 #endif
     default: return &pg_lrelu_kernels_scalar[dtype];
     }

@@ -54,9 +54,8 @@ typedef enum pg_lrelu_dtype {
  *    them before it gets there.
  * A chain that takes several passes runs the later ones in place,
  * ascending (lrelu_avx512.c says why).
- * Kernels on which the order was not measured to matter ignore it (the
- * scalar and AVX2 ones: 4K aliasing did not show there; the caches'
- * contents were measured with the AVX-512 kernels only). */
+ * The scalar kernels ignore it (their speed was not measured to depend on
+ * it); the AVX2 and AVX-512 ones follow it. */
 typedef void pg_lrelu_contiguous_fn(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,
                                     bool descending);
 
@@ -118,6 +117,10 @@ typedef struct pg_lrelu_kernels {
 extern const pg_lrelu_kernels pg_lrelu_kernels_scalar[pg_lrelu_dtype_count];
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
 extern const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count];
+/* bf16 and f16 at the avx2 level with four vectors a step, for the CPUs
+ * where that is faster (dispatch.c picks one of the two; f32 is
+ * NULL-named). */
+extern const pg_lrelu_kernels pg_lrelu_kernels_avx2_x4[pg_lrelu_dtype_count];
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)
 extern const pg_lrelu_kernels pg_lrelu_kernels_avx512[pg_lrelu_dtype_count];
@@ -187,13 +190,19 @@ static inline int64_t pg_lrelu_footprint(int64_t bytes, bool in_place)
  *    timing, dst - src modulo 4096 against the time at 0: f32 at 1e5
  *    elements 64 and 128 bytes cost +16-18 %, 256 +7 %, 384 +2 %, 512 and
  *    beyond nothing; bf16 at 3e5 +21-25 % (64, 128); f32 at 1e7 (streaming
- *    stores) +5-11 %, bf16 +9-26 %.
+ *    stores) +5-11 %, bf16 +9-26 %.  The AVX2 kernels showed nothing of it
+ *    there (the same time within 2 % at every offset, f32 and bf16 at 1e5)
+ *    but did on the Xeon VM, descending against ascending, three runs of
+ *    alternating calls: 64 bytes past, f32 at 1e5 -2 to -10 %, bf16 at 3e5
+ *    -4 to -5 %; 128 past -2 to -4 % and -2 to -11 %; 256, 512 and 0
+ *    within 2 %.
  *  - Otherwise when `for_the_caches` (pg_lrelu_whole_pass_descends, for a
  *    pass one thread runs over a whole call), unless dst lies 1 to
  *    PG_ALIASING_WINDOW_BYTES - 1 bytes before src, the mirror image of the
  *    above (the ascending pass there costs nothing, its loads run ahead of
  *    the stores; descending, f32 at 3e4 elements on the Xeon VM, 64 bytes
- *    before: +5 %, 128 and more: nothing). */
+ *    before: +5 %, 128 and more: nothing; AVX2 64 bytes before, f32 at 1e5
+ *    +1 to +7 %, bf16 at 3e5 +5 to +29 %). */
 #define PG_ALIASING_WINDOW_BYTES 512
 static inline bool pg_lrelu_descending_pays(const void *src, const void *dst, bool for_the_caches)
 {

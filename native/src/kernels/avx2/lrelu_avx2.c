@@ -44,18 +44,26 @@ PG_INLINE uintptr_t prefetch_distance(pg_lrelu_dtype dtype)
     return dtype == pg_lrelu_f32 ? PG_PREFETCH_BYTES_F32 : PG_PREFETCH_BYTES_16_BIT;
 }
 
-/* Prefetches ahead of `pointer` when `prefetch`: the "unprefetched" kernel
- * variants leave it to the hardware, as the AVX-512 ones do on Zen 4
- * (pg_software_prefetch_pays).  Measured on the Zen 4 VM capped to AVX2,
+/* Prefetches for a step of `count` vectors at `from`, one line per 64
+ * bytes it loads (one for a step of one vector), the distance ahead of it
+ * or, descending, behind it; only when `prefetch`: the "unprefetched"
+ * kernel variants leave it to the hardware, as the AVX-512 ones do on Zen
+ * 4 (pg_software_prefetch_pays).  Measured on the Zen 4 VM capped to AVX2,
  * 1 thread: f32 at 1e6 ran 112 -> 84 us out of place and 70 -> 44 us in
  * place without it, bf16 in place at 1e5 15.6 -> 10.4 us; with streaming
  * stores (1e7 out of place) prefetch still paid, 1928 -> 1600 us. */
-#define PG_MAYBE_PREFETCH(prefetch, dtype, pointer)                                                                \
-    do {                                                                                                           \
-        if (prefetch) {                                                                                            \
-            PG_PREFETCH((uintptr_t)(pointer) + prefetch_distance(dtype), _MM_HINT_T0);                             \
-        }                                                                                                          \
-    } while (0)
+PG_INLINE void prefetch_for_step(bool prefetch, pg_lrelu_dtype dtype, const unsigned char *from, size_t count,
+                                 bool descending)
+{
+    if (!prefetch) {
+        return;
+    }
+    for (size_t line = 0; line < count * 32; line += 64) {
+        uintptr_t address = (uintptr_t)(from + line);
+        PG_PREFETCH(descending ? address - prefetch_distance(dtype) : address + prefetch_distance(dtype),
+                    _MM_HINT_T0);
+    }
+}
 
 /* ---- the chain on one f32-domain vector -------------------------------- */
 
@@ -240,16 +248,71 @@ PG_INLINE void process_partial(pg_lrelu_dtype dtype, size_t count, const unsigne
     memcpy(dst, buffer, count * size);
 }
 
-/* 128 bytes of input: four vectors loaded and computed before any is
- * stored (so in place stays correct), a prefetch per 64 bytes. */
-PG_INLINE void run_four_vectors(pg_lrelu_dtype dtype, const unsigned char *from, unsigned char *to,
-                                const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming,
-                                bool prefetch)
+/* How many vectors a step of the loop takes: each step loads and computes
+ * all of them before it stores any, so in place stays correct.  The shapes
+ * of the 16-bit dtypes depend on the CPU: `four_a_step` (the "zen4"
+ * tuning, dispatch.c) takes four in place for bf16 and with non-temporal
+ * stores for bf16 and f16, as measured fastest on the Zen 3 VM; elsewhere
+ * (the "intel" tuning) they take two, as measured fastest on the Xeon VM.
+ *  - Zen 3 VM, one thread, C timing, interleaved, medians, four against
+ *    two (one vector for f32 with non-temporal stores):
+ *    - non-temporal stores, 6.4e7 elements, 31-41 calls: bf16 and f16
+ *      faster in 15 of 16 pairs of runs, by 1-17 % (the most while the
+ *      host's memory was busiest: bf16 11.7 -> 10.5 ms, f16 14.6 -> 12.6,
+ *      the streaming copy 9.9 and 9.8), whether the prefetch hint was T0
+ *      or NTA; f32 1-7 % slower (3 runs of 3);
+ *    - in place: f32 at 4e5 elements 26.7-33.3 us against 28.6-38.9, 1e6
+ *      66.0-74.3 against 71.5-80.5, 4e6 441-535 against 490-552, from DRAM
+ *      (3e7, 6.4e7) within 2 % either way; bf16 1-6 % faster at 1e5-4e6
+ *      (9 pairs) and 1-5 % from DRAM (5 of 6 pairs); f16 ~3 % faster in
+ *      the caches but 2-5 % slower at 3e7 (3 pairs; at 6.4e7 between 4 %
+ *      faster and 2 % slower, 5 pairs), and two benchmark runs put it at
+ *      87-89 % of the in-place limit at 6.4e7 against 94-96 %;
+ *    - out of place f32 2-5 % slower in 8 of 12 pairs (at the copy's
+ *      speed either way).
+ *  - Xeon VM (Sapphire Rapids class) capped to AVX2, one thread, kernel
+ *    timing with the input copied before each call, medians, processes
+ *    alternated, four -> two:
+ *    - bf16 in place, ascending: 3e5 elements 25.7-27.6 -> 26.1-26.7 us
+ *      (and one 37.9 with four), 1e6 98-102 -> 90-94 (one 142 with two),
+ *      3e6 303-325 -> 269-276 (one 401), 1e7 1107-1146 -> 965-1012.
+ *      Descending (the direction of a whole pass on one thread there,
+ *      lrelu_kernels.h), four ran 3-7 % slower than ascending at 3e6, and
+ *      through the plan after a copy of the input at 1e7 1139-1173 us
+ *      against 1043-1082; two ran faster than ascending with four;
+ *    - non-temporal stores, ascending: bf16 1e7 1600-1702 -> 1575-1613 us,
+ *      3e6 the same within 3 %; f16 1e7 1557-1646 -> 1488-1555, 3e6
+ *      455-476 -> 454-456.  Descending, bf16 with four ran 1-6 % slower
+ *      than ascending, with two 4-8 % faster than ascending with four;
+ *    - f32 in place the same either way (1e6 and 1e7). */
+PG_INLINE size_t vectors_per_step(pg_lrelu_dtype dtype, bool in_place, bool streaming, bool four_a_step)
 {
-    PG_MAYBE_PREFETCH(prefetch, dtype, from);
-    PG_MAYBE_PREFETCH(prefetch, dtype, from + 64);
+    if (streaming) {
+        return dtype == pg_lrelu_f32 ? 1 : four_a_step ? 4 : 2;
+    }
+    if (in_place && (dtype == pg_lrelu_f32 || (dtype == pg_lrelu_bf16 && four_a_step))) {
+        return 4;
+    }
+    return 2;
+}
+
+/* One step of `count` (1, 2 or 4) whole vectors: every load before any
+ * store.  Written out rather than as a loop over an array of vectors, which
+ * GCC kept on the stack: a store and a reload of every vector. */
+PG_INLINE void run_step(pg_lrelu_dtype dtype, size_t count, const unsigned char *from, unsigned char *to,
+                        const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming)
+{
     widened a = process_widened(dtype, load_widened(dtype, from), steps, num_steps, form);
+    if (count == 1) {
+        store_narrowed(dtype, to, a, streaming);
+        return;
+    }
     widened b = process_widened(dtype, load_widened(dtype, from + 32), steps, num_steps, form);
+    if (count == 2) {
+        store_narrowed(dtype, to, a, streaming);
+        store_narrowed(dtype, to + 32, b, streaming);
+        return;
+    }
     widened c = process_widened(dtype, load_widened(dtype, from + 64), steps, num_steps, form);
     widened d = process_widened(dtype, load_widened(dtype, from + 96), steps, num_steps, form);
     store_narrowed(dtype, to, a, streaming);
@@ -258,102 +321,100 @@ PG_INLINE void run_four_vectors(pg_lrelu_dtype dtype, const unsigned char *from,
     store_narrowed(dtype, to + 96, d, streaming);
 }
 
-/* Two vectors: both loads before both stores (in place stays correct). */
-PG_INLINE void run_two_vectors(pg_lrelu_dtype dtype, const unsigned char *from, unsigned char *to,
-                               const pg_lrelu_step *steps, size_t num_steps, step_form form)
+/* Peel until dst is 32-byte aligned: no store splits a cache line after
+ * it, and in place no load either (see the AVX-512 kernel for what split
+ * lines cost).  None where dst is not aligned to its elements. */
+PG_INLINE size_t head_elements(pg_lrelu_dtype dtype, size_t n, const unsigned char *dst)
 {
-    widened a = process_widened(dtype, load_widened(dtype, from), steps, num_steps, form);
-    widened b = process_widened(dtype, load_widened(dtype, from + 32), steps, num_steps, form);
-    store_narrowed(dtype, to, a, false);
-    store_narrowed(dtype, to + 32, b, false);
+    const size_t size = pg_lrelu_dtype_size(dtype);
+    if ((uintptr_t)dst % size != 0) {
+        return 0;
+    }
+    size_t head = (32 - (uintptr_t)dst % 32) % 32 / size;
+    return head < n ? head : n;
 }
 
-PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
-                        const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming, bool prefetch)
+/* The whole vectors [begin, end) of a run of n elements, in steps of
+ * `count` vectors (a constant where this is inlined: run_pass branches on
+ * it once per pass), from begin up or, `descending`, from end down; the
+ * vectors that do not fill a step go one by one (last ascending, first
+ * descending).  A step prefetches while its prefetches stay inside [0, n)
+ * (see the top); descending, the first prefetched line may begin before
+ * src: src's own line. */
+PG_INLINE void run_whole_vectors(pg_lrelu_dtype dtype, size_t count, size_t begin, size_t end, size_t n,
+                                 const unsigned char *src, unsigned char *dst, const pg_lrelu_step *steps,
+                                 size_t num_steps, step_form form, bool streaming, bool prefetch, bool descending)
 {
     const size_t size = pg_lrelu_dtype_size(dtype);
     const size_t width = 32 / size;
-    size_t i = 0;
-    const bool dst_aligns = (uintptr_t)dst % size == 0;
-    if (dst_aligns) {
-        /* Peel until dst is 32-byte aligned: no store splits a cache line
-         * after it, and in place no load either (see the AVX-512 kernel
-         * for what split lines cost). */
-        size_t head = (32 - (uintptr_t)dst % 32) % 32 / size;
-        head = head < n ? head : n;
-        if (head > 0) {
-            process_partial(dtype, head, src, dst, steps, num_steps, form);
-            i = head;
-        }
-    }
-    /* Steps that end by here prefetch inside the run. */
+    const size_t step = count * width;
     const size_t reach = prefetch ? prefetch_distance(dtype) / size : 0;
-    const size_t prefetch_end = n > reach ? n - reach : 0;
-    if (streaming && dst_aligns) {
-        /* Whole aligned vectors with non-temporal stores.  bf16 and f16
-         * take 128 bytes a step (two cache lines' worth; dst is 32-byte
-         * aligned here, not 64): four loads, four vectors computed, four
-         * stores, a prefetch per 64 bytes.  Measured on the Zen 3 VM,
-         * one thread, 6.4e7 elements, C timing, medians of 31-41
-         * interleaved calls: faster than a vector a step in 15 of 16 pairs
-         * of runs, by 1-17 % (the most while the host's memory was
-         * busiest: bf16 11.7 -> 10.5 ms, f16 14.6 -> 12.6, the streaming
-         * copy 9.9 and 9.8), whether the prefetch hint was T0 or NTA.
-         * f32 ran 1-7 % slower that way (3 runs of 3), so it keeps a
-         * vector a step. */
-        if (dtype != pg_lrelu_f32) {
-            for (; i + 4 * width <= prefetch_end; i += 4 * width) {
-                run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, true, prefetch);
-            }
-            for (; i + 4 * width <= n; i += 4 * width) {
-                run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, true, false);
-            }
+    if (!descending) {
+        const size_t prefetch_end = n > reach ? n - reach : 0;
+        size_t i = begin;
+        for (; i + step <= end && i + step <= prefetch_end; i += step) {
+            prefetch_for_step(prefetch, dtype, src + i * size, count, false);
+            run_step(dtype, count, src + i * size, dst + i * size, steps, num_steps, form, streaming);
         }
-        /* A step is half a line: stop a step earlier, so the prefetched
-         * line never reaches past the run either. */
-        for (; i + 2 * width <= prefetch_end; i += width) {
-            PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
-            widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
-            store_narrowed(dtype, dst + i * size, v, true);
+        for (; i + step <= end; i += step) {
+            run_step(dtype, count, src + i * size, dst + i * size, steps, num_steps, form, streaming);
         }
-        for (; i + width <= n; i += width) {
-            widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
-            store_narrowed(dtype, dst + i * size, v, true);
+        for (; i + width <= end; i += width) {
+            run_step(dtype, 1, src + i * size, dst + i * size, steps, num_steps, form, streaming);
         }
+        return;
     }
-    if (src == dst && dtype != pg_lrelu_f16) {
-        /* In place, f32 and bf16 take four vectors a step too.  Measured
-         * on the Zen 3 VM, one thread, C timing, interleaved, medians: f32
-         * at 4e5 elements 26.7-33.3 us against 28.6-38.9 a step of two
-         * vectors, 1e6 66.0-74.3 against 71.5-80.5, 4e6 441-535 against
-         * 490-552, from DRAM (3e7, 6.4e7) within 2 % either way; bf16 1-6 %
-         * faster at 1e5-4e6 (9 pairs) and 1-5 % from DRAM (5 of 6 pairs).
-         * f16 gained ~3 % in the caches but ran 2-5 % slower at 3e7 (3
-         * pairs; at 6.4e7 between 4 % faster and 2 % slower, 5 pairs), and
-         * two benchmark runs put it at 87-89 % of the in-place limit at
-         * 6.4e7 against 94-96 % before; out of place f32 ran 2-5 % slower
-         * in 8 of 12 pairs (at the copy's speed either way).  Those keep
-         * two vectors a step. */
-        for (; i + 4 * width <= prefetch_end; i += 4 * width) {
-            run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, false, prefetch);
-        }
-        for (; i + 4 * width <= n; i += 4 * width) {
-            run_four_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form, false, false);
-        }
+    size_t i = end;
+    while ((i - begin) / width % count != 0) {
+        i -= width;
+        run_step(dtype, 1, src + i * size, dst + i * size, steps, num_steps, form, streaming);
     }
-    for (; i + 2 * width <= prefetch_end; i += 2 * width) {
-        PG_MAYBE_PREFETCH(prefetch, dtype, src + i * size);
-        run_two_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form);
+    for (; i >= begin + step && i >= reach + step; i -= step) {
+        prefetch_for_step(prefetch, dtype, src + (i - step) * size, count, true);
+        run_step(dtype, count, src + (i - step) * size, dst + (i - step) * size, steps, num_steps, form, streaming);
     }
-    for (; i + 2 * width <= n; i += 2 * width) {
-        run_two_vectors(dtype, src + i * size, dst + i * size, steps, num_steps, form);
+    for (; i >= begin + step; i -= step) {
+        run_step(dtype, count, src + (i - step) * size, dst + (i - step) * size, steps, num_steps, form, streaming);
     }
-    for (; i + width <= n; i += width) {
-        widened v = process_widened(dtype, load_widened(dtype, src + i * size), steps, num_steps, form);
-        store_narrowed(dtype, dst + i * size, v, false);
+}
+
+/* One pass from the first element to the last, or from the last to the
+ * first when `descending` (lrelu_kernels.h says when that pays): the head
+ * (until dst is 32-byte aligned), whole vectors, the tail, in that order or
+ * the reverse. */
+PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src, unsigned char *dst,
+                        const pg_lrelu_step *steps, size_t num_steps, step_form form, bool streaming, bool prefetch,
+                        bool four_a_step, bool descending)
+{
+    const size_t size = pg_lrelu_dtype_size(dtype);
+    const size_t width = 32 / size;
+    const size_t head = head_elements(dtype, n, dst);
+    const size_t end = head + (n - head) / width * width; /* whole vectors: [head, end) */
+    if (head > 0 && !descending) {
+        process_partial(dtype, head, src, dst, steps, num_steps, form);
     }
-    if (i < n) {
-        process_partial(dtype, n - i, src + i * size, dst + i * size, steps, num_steps, form);
+    if (end < n && descending) {
+        process_partial(dtype, n - end, src + end * size, dst + end * size, steps, num_steps, form);
+    }
+    /* Non-temporal stores need whole aligned vectors: the head gives them
+     * unless dst is not aligned to its elements. */
+    const bool stream = streaming && (uintptr_t)dst % size == 0;
+    switch (vectors_per_step(dtype, src == dst, stream, four_a_step)) {
+    case 4:
+        run_whole_vectors(dtype, 4, head, end, n, src, dst, steps, num_steps, form, stream, prefetch, descending);
+        break;
+    case 2:
+        run_whole_vectors(dtype, 2, head, end, n, src, dst, steps, num_steps, form, stream, prefetch, descending);
+        break;
+    default:
+        run_whole_vectors(dtype, 1, head, end, n, src, dst, steps, num_steps, form, stream, prefetch, descending);
+        break;
+    }
+    if (end < n && !descending) {
+        process_partial(dtype, n - end, src + end * size, dst + end * size, steps, num_steps, form);
+    }
+    if (head > 0 && descending) {
+        process_partial(dtype, head, src, dst, steps, num_steps, form);
     }
     if (streaming) {
         _mm_sfence(); /* non-temporal stores are weakly ordered */
@@ -361,10 +422,11 @@ PG_INLINE void run_pass(pg_lrelu_dtype dtype, size_t n, const unsigned char *src
 }
 
 PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *dst, const float *alphas,
-                         size_t num_alphas, bool streaming, bool prefetch)
+                         size_t num_alphas, bool streaming, bool prefetch, bool four_a_step, bool descending)
 {
     pg_lrelu_step steps[PG_LRELU_STEPS_PER_PASS];
     const unsigned char *from = src;
+    bool descend = descending;
     for (size_t done = 0; done < num_alphas;) {
         size_t count = num_alphas - done;
         count = count < PG_LRELU_STEPS_PER_PASS ? count : PG_LRELU_STEPS_PER_PASS;
@@ -385,46 +447,46 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
             /* The common single op: the step count and form known at
              * compile time keep the alpha in a register and the loop free
              * of branches. */
-            run_pass(dtype, n, from, dst, steps, 1, every_step_by_max, stream, prefetch);
+            run_pass(dtype, n, from, dst, steps, 1, every_step_by_max, stream, prefetch, four_a_step, descend);
         } else if (count == 1) {
-            run_pass(dtype, n, from, dst, steps, 1, every_step_by_blend, stream, prefetch);
+            run_pass(dtype, n, from, dst, steps, 1, every_step_by_blend, stream, prefetch, four_a_step, descend);
         } else {
             run_pass(dtype, n, from, dst, steps, count, max_pays ? each_step_its_own : every_step_by_blend, stream,
-                     prefetch);
+                     prefetch, four_a_step, descend);
         }
-        from = dst; /* later passes run in place */
+        /* Later passes run in place, ascending (lrelu_avx512.c says why). */
+        from = dst;
+        descend = false;
     }
 }
 
-/* The memory variants of one dtype's kernel (see pg_lrelu_kernels).  They
- * always run ascending: on 32-byte vectors the 4K aliasing that
- * `descending` avoids did not show (Zen 4 VM, capped to AVX2, 1e5 f32 and
- * bf16 out of place: the same time within 2 % at every dst - src from 0 to
- * 4032 modulo 4096). */
-#define PG_DEFINE_KERNEL(function, dtype, streaming, prefetch)                                                     \
+/* The memory variants of one dtype's kernel (see pg_lrelu_kernels), with
+ * the step shape of vectors_per_step's `four_a_step`. */
+#define PG_DEFINE_KERNEL(function, dtype, streaming, prefetch, four_a_step)                                        \
     static void function(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,             \
                          bool descending)                                                                          \
     {                                                                                                              \
-        (void)descending;                                                                                          \
-        run_chain(dtype, n, src, dst, alphas, num_alphas, streaming, prefetch);                                    \
+        run_chain(dtype, n, src, dst, alphas, num_alphas, streaming, prefetch, four_a_step, descending);           \
     }
 
-#define PG_DEFINE_KERNELS(dtype_name, dtype)                                                                       \
-    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu__avx2, dtype, false, true)                                            \
-    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_unprefetched__avx2, dtype, false, false)                              \
-    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_streaming__avx2, dtype, true, true)
+#define PG_DEFINE_KERNELS(dtype_name, dtype, four_a_step)                                                          \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu__avx2, dtype, false, true, four_a_step)                               \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_unprefetched__avx2, dtype, false, false, four_a_step)                 \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_streaming__avx2, dtype, true, true, four_a_step)
 
-#define PG_KERNEL_ENTRY(dtype_name, prefetch_from_dram)                                                          \
+#define PG_KERNEL_ENTRY(dtype_name, name_text, prefetch_from_dram)                                                 \
     {                                                                                                              \
-        .name = #dtype_name "_lrelu__avx2", .contiguous = pg_##dtype_name##_lrelu__avx2,                           \
+        .name = name_text, .contiguous = pg_##dtype_name##_lrelu__avx2,                                            \
         .contiguous_unprefetched = pg_##dtype_name##_lrelu_unprefetched__avx2,                                     \
         .prefetch_pays_from_dram = prefetch_from_dram,                                                             \
         .contiguous_streaming = pg_##dtype_name##_lrelu_streaming__avx2,                                           \
     }
 
-PG_DEFINE_KERNELS(f32, pg_lrelu_f32)
-PG_DEFINE_KERNELS(bf16, pg_lrelu_bf16)
-PG_DEFINE_KERNELS(f16, pg_lrelu_f16)
+PG_DEFINE_KERNELS(f32, pg_lrelu_f32, false)
+PG_DEFINE_KERNELS(bf16, pg_lrelu_bf16, false)
+PG_DEFINE_KERNELS(f16, pg_lrelu_f16, false)
+PG_DEFINE_KERNELS(bf16_x4, pg_lrelu_bf16, true)
+PG_DEFINE_KERNELS(f16_x4, pg_lrelu_f16, true)
 
 /* No far kernels: their prefetch distances were measured on AVX-512
  * machines only, so AVX2 keeps its near prefetch at every size.
@@ -443,7 +505,14 @@ PG_DEFINE_KERNELS(f16, pg_lrelu_f16)
  * in the benchmark, two runs each way, alternately, at 6.4e7 and 3e7, it
  * reached 0.79-0.85 of the in-place limit against 0.86-0.93 without. */
 const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count] = {
-    [pg_lrelu_f32] = PG_KERNEL_ENTRY(f32, false),
-    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16, true),
-    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16, true),
+    [pg_lrelu_f32] = PG_KERNEL_ENTRY(f32, "f32_lrelu__avx2", false),
+    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16, "bf16_lrelu__avx2", true),
+    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16, "f16_lrelu__avx2", true),
+};
+
+/* bf16 and f16 with four vectors a step where vectors_per_step takes them
+ * (`four_a_step`), for the "zen4" tuning; f32 has one shape. */
+const pg_lrelu_kernels pg_lrelu_kernels_avx2_x4[pg_lrelu_dtype_count] = {
+    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16_x4, "bf16_lrelu__avx2_x4", true),
+    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16_x4, "f16_lrelu__avx2_x4", true),
 };
