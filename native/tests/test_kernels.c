@@ -266,7 +266,7 @@ static void compare_with_oracle(const char *what, pygraph_data_type type, const 
 
 static void test_every_length(pygraph_data_type type) {
     /* Chains of 1 and 2 alphas at every length, and up to 70 elements of 33
-     * (two passes on the AVX-512 kernels: the first in place too, descending
+     * (two passes on the SIMD kernels: the first in place too, descending
      * where one thread's whole passes do, the second ascending). */
     enum { long_chain = 33 };
     float alphas[long_chain];
@@ -573,7 +573,7 @@ static const size_t past_offsets[] = {0, 4, 16, 64, 256, 508, 512, 4032};
 static size_t to_page(const unsigned char *block) { return (4096 - (uintptr_t)block % 4096) % 4096; }
 
 /* Every length 0..300 (up to 70 also chains of two, and of 33 alphas,
- * which the AVX-512 kernels run in two passes: the second in place), src
+ * which the SIMD kernels run in two passes: the second in place), src
  * starting on a page or 5 elements into it, dst `past_offsets` bytes past
  * src modulo 4096 with guards around it. */
 static void test_dst_just_past_src(pygraph_data_type type) {
@@ -637,8 +637,8 @@ static past_streaming_case make_past_streaming_case(pygraph_data_type type) {
     size_t size = size_of(type);
     c.type = type;
     /* The threshold is a multiple of 128 bytes; past it, 125 more elements
-     * leave the 16-bit streaming loop (128 bytes a step) whole vectors and
-     * an odd tail to finish with. */
+     * leave the 16-bit streaming loops (64 or 128 bytes a step) whole
+     * vectors and an odd tail to finish with. */
     c.count = (size_t)pg_streaming_min_bytes() / size + 125;
     size_t span = (c.count * size + GUARD * size + 4095) / 4096 * 4096;
     c.block = tu_malloc(4096 + 2 * span + 4096 + GUARD * size);

@@ -95,7 +95,7 @@ static void check_kernel(const char *where, pg_lrelu_contiguous_fn *kernel, size
         for (size_t s = 0; s < sizeof offsets / sizeof offsets[0]; s++) {
             unsigned char *src = src_base + offsets[s];
             /* dst elsewhere in its line than src, and 64 bytes past src
-             * modulo 4 KiB, where the AVX-512 kernels descend. */
+             * modulo 4 KiB, where the SIMD kernels descend. */
             unsigned char *dst = dst_base + (offsets[s] + 4) % line_bytes;
             for (int descending = 0; descending <= 1; descending++) {
                 check_call(where, kernel, size, lengths[l], src, dst, descending);

@@ -464,14 +464,17 @@ bool pg_software_prefetch_pays(void)
  * after an ascending copy of the input, three alternations, the build
  * before (ascending; bf16 with four vectors a step where lrelu_avx2.c's
  * `four_a_step` says so) -> descending (bf16 with two): in place, f32 1e6
- * 145-146 -> 128-135, 3e6 445-453 -> 411-439, but 1e7 1534-1587 ->
- * 1664-1763 (kernel timing: 1-4 % slower); bf16 1e6 102-108 -> 92-97, 3e6
- * 314-335 -> 267-298, 1e7 1062-1119 -> 953-1000; f16 1e6 77-81 -> 73-77,
- * 3e6 234-248 -> 222-230, 1e7 789-837 -> 747-780.  Out of place, f32 1e6
- * 300-308 -> 273-281, 3e6 909-953 -> 887-908; bf16 1e6 156-161 -> 136-159,
- * 3e6 493-496 -> 446-468, 1e7 1684-1744 -> 1606-1646; f16 1e6 149-153 ->
- * 130-132, 3e6 474-482 -> 431-445.  At 1e5, in the L2 either way, f16 out
- * of place ran 2-3 % slower descending (kernel timing), the rest the same.
+ * 145-146 -> 128-135, 3e6 445-453 -> 411-439, 5e6 696-739 -> 684-727 (six
+ * alternations), but 1e7 (40 MB) 1529-1568 -> 1604-1668 (six; kernel
+ * timing 0-5 % slower, whatever the prefetch distance); bf16 1e6 102-108
+ * -> 92-97, 3e6 314-335 -> 267-298, 1e7 1062-1119 -> 953-1000; f16 1e6
+ * 77-81 -> 73-77, 3e6 234-248 -> 222-230, 1e7 789-837 -> 747-780.  Out of
+ * place, f32 1e6 300-308 -> 273-281, 3e6 909-953 -> 887-908; bf16 1e6
+ * 156-161 -> 136-159, 3e6 493-496 -> 446-468, 1e7 (40 MB) 1684-1744 ->
+ * 1606-1646; f16 1e6 149-153 -> 130-132, 3e6 474-482 -> 431-445.  At 1e5,
+ * in the L2 either way, f16 out of place ran 2-3 % slower descending
+ * (kernel timing), the rest the same.  At 40 MB bf16 gains and f32 loses,
+ * so the AVX2 kernels keep the AVX-512 ones' limit.
  * So up to the far crossover, where there is one: measured on Intel only
  * (elsewhere the far kernels are never chosen, and neither this). */
 bool pg_lrelu_whole_pass_descends(bool dense, int64_t bytes, bool in_place)

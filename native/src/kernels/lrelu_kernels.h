@@ -117,9 +117,9 @@ typedef struct pg_lrelu_kernels {
 extern const pg_lrelu_kernels pg_lrelu_kernels_scalar[pg_lrelu_dtype_count];
 #if defined(PYGRAPH_HAVE_AVX2_KERNELS)
 extern const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count];
-/* bf16 and f16 at the avx2 level with four vectors a step, for the CPUs
- * where that is faster (dispatch.c picks one of the two; f32 is
- * NULL-named). */
+/* bf16 and f16 at the avx2 level with four vectors a loop step in place
+ * (bf16) and with streaming stores, for the CPUs where that is faster
+ * (dispatch.c picks one of the two tables; f32 is NULL-named). */
 extern const pg_lrelu_kernels pg_lrelu_kernels_avx2_x4[pg_lrelu_dtype_count];
 #endif
 #if defined(PYGRAPH_HAVE_AVX512_KERNELS)

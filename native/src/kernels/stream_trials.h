@@ -92,9 +92,9 @@
  * call the pool ran alone (a back-off or a probe, pool_account.h) is booked
  * like any other, and the median absorbs two such pairs of five. The ways are
  * whole kernels of the level, which on some levels differ in more than the
- * stores: the AVX2 streaming kernels always prefetch, and for bf16 and f16
- * take four vectors a step (lrelu_avx2.c); the trial measures the kernels as
- * they are.  Where the level's usual kernel already prefetches (no
+ * stores: the AVX2 streaming kernels always prefetch, and under the zen4
+ * tuning take four vectors a step for bf16 and f16 (lrelu_avx2.c); the
+ * trial measures the kernels as they are.  Where the level's usual kernel already prefetches (no
  * unprefetched twin, or a CPU that prefetches everywhere), the prefetched way
  * is the normal one and is left out of the trial.
  *
