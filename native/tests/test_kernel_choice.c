@@ -7,6 +7,8 @@
  * PYGRAPH_FAR_MIN_BYTES=1 (every dense pass far).  It sees the library's
  * internal headers.
  */
+#define _GNU_SOURCE /* sched_getaffinity, sched_setaffinity, sched_getcpu */
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "kernels/leaky_relu.h"
 #include "kernels/lrelu_kernels.h"
 #include "kernels/stream_trials.h"
+#include "kernels/threadpool.h"
 #include "test_util.h"
 
 static const char *current_isa = "?";
@@ -318,8 +321,61 @@ static void check_directions(void)
     CHECK(!pg_lrelu_whole_pass_descends(false, 64, false));
 }
 
+/* The direction of a call's whole pass, seen through the plan's bits: with
+ * dst overlapping src 1 KiB further on (outside both 4K-aliasing windows,
+ * so only pg_lrelu_whole_pass_descends decides), a descending pass reads
+ * every element before it overwrites it and an ascending one does not.
+ * Checked on one thread, and on two with the process pinned to one CPU,
+ * where the pool runs the call alone (threadpool.h) and the plan must take
+ * it for one thread's pass (plan.c, run_chunks), not run the pooled
+ * chunks' ascending one.  Runs before anything starts the pool: its workers
+ * keep the affinity they were created with. */
+static void check_whole_pass_direction(void)
+{
+#if defined(__linux__)
+    if (pg_current_isa() < pg_isa_avx2) {
+        return; /* the scalar kernels run ascending whatever they are asked */
+    }
+    enum { n = 1 << 16, shift = 256 }; /* f32: 256 KiB, dst 1 KiB past src */
+    const bool descends = pg_lrelu_whole_pass_descends(true, (int64_t)n * 4, false);
+    float *block = malloc((n + shift) * sizeof *block), *once = malloc(n * sizeof *once);
+    REQUIRE(block != NULL && once != NULL);
+    for (int i = 0; i < n; ++i) {
+        block[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
+    }
+    const float alpha = 0.5f;
+    pg_lrelu_kernels_scalar[pg_lrelu_f32].contiguous(n, block, once, &alpha, 1, false);
+    pg_lrelu_plan plan;
+    const int64_t dims[1] = {n}, strides[1] = {1};
+    pg_lrelu_plan_init(&plan, pygraph_data_type_f32, 1, dims, strides, strides, &alpha, 1);
+
+    cpu_set_t original, one_cpu;
+    REQUIRE(sched_getaffinity(0, sizeof original, &original) == 0 && sched_getcpu() >= 0);
+    CPU_ZERO(&one_cpu);
+    CPU_SET(sched_getcpu(), &one_cpu);
+    REQUIRE(sched_setaffinity(0, sizeof one_cpu, &one_cpu) == 0);
+    for (int threads = 1; threads <= 2; ++threads) {
+        for (int i = 0; i < n; ++i) {
+            block[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
+        }
+        pg_threads_set(threads);
+        pg_lrelu_plan_run(&plan, block, block + shift);
+        const bool read_before_written = memcmp(block + shift, once, sizeof *once * n) == 0;
+        if (!CHECK(read_before_written == descends)) {
+            fprintf(stderr, "  %d thread(s) asked, one CPU: the whole pass ran %s, expected %s\n", threads,
+                    read_before_written ? "descending" : "ascending", descends ? "descending" : "ascending");
+        }
+    }
+    pg_threads_set(0);
+    REQUIRE(sched_setaffinity(0, sizeof original, &original) == 0);
+    free(block);
+    free(once);
+#endif
+}
+
 int main(void)
 {
+    check_whole_pass_direction();
     static const char *const levels[] = {"scalar", "avx2", "avx512", "avx512_bf16"};
     const char *best = NULL;
     REQUIRE_OK(pygraph_get_cpu_isa(&best));

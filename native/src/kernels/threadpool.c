@@ -671,7 +671,8 @@ __attribute__((destructor)) static void shut_down_pool(void)
  * call queued behind the caller and ran none of the call's chunks, so two
  * threads ran at one thread's speed (1e6 bf16: 63-65 us for both, against
  * 33-37 with the worker's help).  So the workers of a job are kept off the
- * caller's CPU before they are woken from sleep: their affinity becomes the
+ * caller's CPU before they are woken from sleep, and by the call that starts
+ * them: their affinity becomes the
  * caller's, as it is now, minus the CPU the caller is on.  It stays so until
  * the next wake from sleep sets it again (a different caller, CPU or
  * affinity gets its own, unless it comes while the workers still spin).
@@ -687,7 +688,10 @@ __attribute__((destructor)) static void shut_down_pool(void)
  * helper could only take turns with the caller on its CPU, and measured so
  * on the Zen 4 VM, 2 threads on one CPU ran 1e5 f32 at 0.48-0.83x of one
  * thread's speed.  Called with `lock` held, before the job is published;
- * the workers concerned are asleep.
+ * the workers concerned are asleep or new (they inherit the affinity of the
+ * thread that started them: a caller pinned to one CPU that started the
+ * pool ran its first call on one CPU with the workers, test_kernel_choice
+ * found).
  */
 static int keep_workers_off_callers_cpu(pool *p, int helpers)
 {
@@ -854,10 +858,12 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, size_t 
         atomic_store_explicit(&p->resting, false, memory_order_relaxed); /* a back-off's: it is over */
     }
     pthread_mutex_lock(&p->lock);
+    bool workers_new = false;
     if (!p->shut_down) {
         const int had_workers = p->num_workers;
         start_workers(helpers);
-        if (p->num_workers > had_workers) {
+        workers_new = p->num_workers > had_workers;
+        if (workers_new) {
             pg_pool_account_woke(&p->account, started); /* new threads arrive as late as woken ones */
         }
     }
@@ -870,7 +876,7 @@ void pg_parallel_for(size_t num_chunks, int max_threads, uint64_t shape, size_t 
         helpers = p->num_workers; /* home ranges only for threads that exist */
     }
     const bool workers_asleep = p->sleeping > 0;
-    if (workers_asleep) {
+    if (workers_asleep || workers_new) {
         helpers = keep_workers_off_callers_cpu(p, helpers);
     }
     pthread_mutex_unlock(&p->lock);
