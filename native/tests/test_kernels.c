@@ -636,10 +636,12 @@ static past_streaming_case make_past_streaming_case(pygraph_data_type type) {
     past_streaming_case c;
     size_t size = size_of(type);
     c.type = type;
-    /* The threshold is a multiple of 128 bytes; past it, 125 more elements
-     * leave the 16-bit streaming loops (64 or 128 bytes a step) whole
-     * vectors and an odd tail to finish with. */
-    c.count = (size_t)pg_streaming_min_bytes() / size + 125;
+    /* The threshold rounded up to 64 elements, then 141 more: the 16-bit
+     * streaming loops (two or four vectors a step) get an odd number of
+     * whole vectors after the head, so one or three go on their own, and an
+     * odd tail to finish with.  (The threshold need not be a multiple of
+     * 64 elements: two thirds of an L2 on Intel.) */
+    c.count = ((size_t)pg_streaming_min_bytes() / size + 63) / 64 * 64 + 141;
     size_t span = (c.count * size + GUARD * size + 4095) / 4096 * 4096;
     c.block = tu_malloc(4096 + 2 * span + 4096 + GUARD * size);
     c.src = c.block + to_page(c.block);
