@@ -142,6 +142,14 @@ static void check_level(void)
     }
 }
 
+/* n f32 of both signs, none of them subnormal. */
+static void fill_pattern(float *x, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        x[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
+    }
+}
+
 /* Makes `calls` calls of a 1-d plan over `n` f32 (src's stride in
  * elements, dst dense), each on a dst filled with a pattern first unless
  * in place; returns whether every one wrote `expected` (indexed as dst). */
@@ -234,9 +242,7 @@ static void check_stream_trials(void)
     float *src = malloc((size_t)threaded_bytes), *dst = malloc((size_t)threaded_bytes);
     float *expected = malloc((size_t)threaded_bytes), *reversed_expected = malloc((size_t)bytes);
     REQUIRE(src != NULL && dst != NULL && expected != NULL && reversed_expected != NULL);
-    for (int64_t i = 0; i < threaded_n; ++i) {
-        src[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
-    }
+    fill_pattern(src, threaded_n);
     const float alpha = 0.3f;
     pg_lrelu_kernels_scalar[pg_lrelu_f32].contiguous((size_t)threaded_n, src, expected, &alpha, 1, false);
     for (int64_t i = 0; i < n; ++i) {
@@ -340,9 +346,7 @@ static void check_whole_pass_direction(void)
     const bool descends = pg_lrelu_whole_pass_descends(true, (int64_t)n * 4, false);
     float *block = malloc((n + shift) * sizeof *block), *once = malloc(n * sizeof *once);
     REQUIRE(block != NULL && once != NULL);
-    for (int i = 0; i < n; ++i) {
-        block[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
-    }
+    fill_pattern(block, n);
     const float alpha = 0.5f;
     pg_lrelu_kernels_scalar[pg_lrelu_f32].contiguous(n, block, once, &alpha, 1, false);
     pg_lrelu_plan plan;
@@ -350,14 +354,13 @@ static void check_whole_pass_direction(void)
     pg_lrelu_plan_init(&plan, pygraph_data_type_f32, 1, dims, strides, strides, &alpha, 1);
 
     cpu_set_t original, one_cpu;
-    REQUIRE(sched_getaffinity(0, sizeof original, &original) == 0 && sched_getcpu() >= 0);
+    const int here = sched_getcpu();
+    REQUIRE(sched_getaffinity(0, sizeof original, &original) == 0 && here >= 0 && here < CPU_SETSIZE);
     CPU_ZERO(&one_cpu);
-    CPU_SET(sched_getcpu(), &one_cpu);
+    CPU_SET(here, &one_cpu);
     REQUIRE(sched_setaffinity(0, sizeof one_cpu, &one_cpu) == 0);
     for (int threads = 1; threads <= 2; ++threads) {
-        for (int i = 0; i < n; ++i) {
-            block[i] = (float)((i * 7919) % 2001 - 1000) / 64.0f;
-        }
+        fill_pattern(block, n);
         pg_threads_set(threads);
         pg_lrelu_plan_run(&plan, block, block + shift);
         const bool read_before_written = memcmp(block + shift, once, sizeof *once * n) == 0;

@@ -671,12 +671,12 @@ __attribute__((destructor)) static void shut_down_pool(void)
  * call queued behind the caller and ran none of the call's chunks, so two
  * threads ran at one thread's speed (1e6 bf16: 63-65 us for both, against
  * 33-37 with the worker's help).  So the workers of a job are kept off the
- * caller's CPU before they are woken from sleep, and by the call that starts
- * them: their affinity becomes the
- * caller's, as it is now, minus the CPU the caller is on.  It stays so until
- * the next wake from sleep sets it again (a different caller, CPU or
- * affinity gets its own, unless it comes while the workers still spin).
- * Only on this path: such a call pays a futex wake already.
+ * caller's CPU before they are woken from sleep, and by the call that
+ * starts them: their affinity becomes the caller's, as it is now, minus the
+ * CPU the caller is on.  It stays so until the next wake from sleep sets it
+ * again (a different caller, CPU or affinity gets its own, unless it comes
+ * while the workers still spin).  Only on these paths: such a call pays a
+ * futex wake or a thread's start already.
  *
  * A caller pinned to its one CPU (an application's per-core thread) leaves
  * the workers the CPUs they may use already, minus the caller's: worker 0's
