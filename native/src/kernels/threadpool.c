@@ -621,7 +621,13 @@ static void start_workers(int wanted)
 /* In a forked child only the forking thread exists: forget the parent's
  * workers and start from a fresh pool on the next call.  The locks may have
  * been held by threads that no longer exist, so they are made anew, and a
- * job the parent was half-way through publishing is closed. */
+ * job the parent was half-way through publishing is closed.  A call another
+ * thread of the parent was in the middle of is gone with that thread, but
+ * its job stays published and its ranges may hold unclaimed chunks: a
+ * worker the child starts reads the published job first (worker_main), and
+ * could run those chunks on the child's copies of the buffers, which the
+ * child may have freed and reused by then.  So every range is closed
+ * (generation 0 belongs to no job) and no claim of that job succeeds. */
 static void reset_in_child(void)
 {
     pool *p = &the_pool;
@@ -633,6 +639,9 @@ static void reset_in_child(void)
     p->sleeping = 0;
     uint32_t sequence = atomic_load_explicit(&p->job_sequence, memory_order_relaxed);
     atomic_store_explicit(&p->job_sequence, sequence + sequence % 2, memory_order_relaxed);
+    for (int k = 0; k < PG_MAX_THREADS; ++k) {
+        atomic_store_explicit(&home_ranges[k].next_claim, 0, memory_order_relaxed);
+    }
     atomic_store_explicit(&p->caller_sleeping, false, memory_order_relaxed);
     atomic_store_explicit(&p->resting, false, memory_order_relaxed); /* a probe's, cut short by the fork */
     p->account = (pg_pool_account){0}; /* the child's CPUs are not its parent's */
