@@ -460,8 +460,9 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
     }
 }
 
-/* The memory variants of one dtype's kernel (see pg_lrelu_kernels), with
- * the step shape of vectors_per_step's `four_a_step`. */
+/* The memory variants of one dtype's kernel (see pg_lrelu_kernels) in one
+ * step shape: `four_a_step` is vectors_per_step's, `shape` the suffix that
+ * names it after the level (nothing, or _x4). */
 #define PG_DEFINE_KERNEL(function, dtype, streaming, prefetch, four_a_step)                                        \
     static void function(size_t n, const void *src, void *dst, const float *alphas, size_t num_alphas,             \
                          bool descending)                                                                          \
@@ -469,24 +470,25 @@ PG_INLINE void run_chain(pg_lrelu_dtype dtype, size_t n, const void *src, void *
         run_chain(dtype, n, src, dst, alphas, num_alphas, streaming, prefetch, four_a_step, descending);           \
     }
 
-#define PG_DEFINE_KERNELS(dtype_name, dtype, four_a_step)                                                          \
-    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu__avx2, dtype, false, true, four_a_step)                               \
-    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_unprefetched__avx2, dtype, false, false, four_a_step)                 \
-    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_streaming__avx2, dtype, true, true, four_a_step)
+#define PG_DEFINE_KERNELS(dtype_name, shape, dtype, four_a_step)                                                   \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu__avx2##shape, dtype, false, true, four_a_step)                        \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_unprefetched__avx2##shape, dtype, false, false, four_a_step)          \
+    PG_DEFINE_KERNEL(pg_##dtype_name##_lrelu_streaming__avx2##shape, dtype, true, true, four_a_step)
 
-#define PG_KERNEL_ENTRY(dtype_name, name_text, prefetch_from_dram)                                                 \
+/* The 16-bit kernels prefetch from DRAM whatever the tuning (below). */
+#define PG_KERNEL_ENTRY(dtype_name, shape, dtype)                                                                  \
     {                                                                                                              \
-        .name = name_text, .contiguous = pg_##dtype_name##_lrelu__avx2,                                            \
-        .contiguous_unprefetched = pg_##dtype_name##_lrelu_unprefetched__avx2,                                     \
-        .prefetch_pays_from_dram = prefetch_from_dram,                                                             \
-        .contiguous_streaming = pg_##dtype_name##_lrelu_streaming__avx2,                                           \
+        .name = #dtype_name "_lrelu__avx2" #shape, .contiguous = pg_##dtype_name##_lrelu__avx2##shape,             \
+        .contiguous_unprefetched = pg_##dtype_name##_lrelu_unprefetched__avx2##shape,                              \
+        .prefetch_pays_from_dram = (dtype) != pg_lrelu_f32,                                                        \
+        .contiguous_streaming = pg_##dtype_name##_lrelu_streaming__avx2##shape,                                    \
     }
 
-PG_DEFINE_KERNELS(f32, pg_lrelu_f32, false)
-PG_DEFINE_KERNELS(bf16, pg_lrelu_bf16, false)
-PG_DEFINE_KERNELS(f16, pg_lrelu_f16, false)
-PG_DEFINE_KERNELS(bf16_x4, pg_lrelu_bf16, true)
-PG_DEFINE_KERNELS(f16_x4, pg_lrelu_f16, true)
+PG_DEFINE_KERNELS(f32, , pg_lrelu_f32, false)
+PG_DEFINE_KERNELS(bf16, , pg_lrelu_bf16, false)
+PG_DEFINE_KERNELS(f16, , pg_lrelu_f16, false)
+PG_DEFINE_KERNELS(bf16, _x4, pg_lrelu_bf16, true)
+PG_DEFINE_KERNELS(f16, _x4, pg_lrelu_f16, true)
 
 /* No far kernels: their prefetch distances were measured on AVX-512
  * machines only, so AVX2 keeps its near prefetch at every size.
@@ -505,14 +507,14 @@ PG_DEFINE_KERNELS(f16_x4, pg_lrelu_f16, true)
  * in the benchmark, two runs each way, alternately, at 6.4e7 and 3e7, it
  * reached 0.79-0.85 of the in-place limit against 0.86-0.93 without. */
 const pg_lrelu_kernels pg_lrelu_kernels_avx2[pg_lrelu_dtype_count] = {
-    [pg_lrelu_f32] = PG_KERNEL_ENTRY(f32, "f32_lrelu__avx2", false),
-    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16, "bf16_lrelu__avx2", true),
-    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16, "f16_lrelu__avx2", true),
+    [pg_lrelu_f32] = PG_KERNEL_ENTRY(f32, , pg_lrelu_f32),
+    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16, , pg_lrelu_bf16),
+    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16, , pg_lrelu_f16),
 };
 
 /* bf16 and f16 with four vectors a step where vectors_per_step takes them
  * (`four_a_step`), for the "zen4" tuning; f32 has one shape. */
 const pg_lrelu_kernels pg_lrelu_kernels_avx2_x4[pg_lrelu_dtype_count] = {
-    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16_x4, "bf16_lrelu__avx2_x4", true),
-    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16_x4, "f16_lrelu__avx2_x4", true),
+    [pg_lrelu_bf16] = PG_KERNEL_ENTRY(bf16, _x4, pg_lrelu_bf16),
+    [pg_lrelu_f16] = PG_KERNEL_ENTRY(f16, _x4, pg_lrelu_f16),
 };
